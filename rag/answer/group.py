@@ -1,0 +1,25 @@
+"""Show a piece of information once: passages that say the same thing in several documents
+(one quote carried by four outlets, syndicated copies) fold into the best-ranked one."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+SHINGLE = 5
+CONTAINMENT = 0.5  # share of the smaller passage's word 5-grams found in the other
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1))}
+
+
+def same_information(a_vec: np.ndarray, b_vec: np.ndarray, a_sh: set[tuple[str, ...]],
+                     b_sh: set[tuple[str, ...]], threshold: float) -> bool:
+    """Near-identical meaning (cosine) or largely the same words (shingle containment)."""
+    if float(np.dot(a_vec, b_vec)) >= threshold:
+        return True
+    small = min(len(a_sh), len(b_sh))
+    return small > 0 and len(a_sh & b_sh) / small >= CONTAINMENT

@@ -1,0 +1,184 @@
+"""The `rag` command. Errors are one line on stderr with a non-zero exit, never a traceback.
+
+Only the commands that need them import torch (index) or gradio (serve): `rag query` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from rag.config import Settings
+from rag.errors import RagError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Semantic search and cited answers over the news articles in a folder.")
+
+DataOpt = Annotated[Optional[Path], typer.Option("--data", help="Article folder [RAG_DATA].")]
+IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder [RAG_INDEX].")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model package or folder [RAG_MODEL].")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+StoreOpt = Annotated[Optional[str], typer.Option("--store", help="faiss or postgres [RAG_STORE].")]
+
+
+def _settings(**kw: Any) -> Settings:
+    return Settings.load(**{k: v for k, v in kw.items() if v is not None})
+
+
+def _err(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def _warn_all(warnings: list[str], quiet: bool) -> None:
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def _print_report(report: Any, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    if as_json:
+        print(json.dumps(asdict(report)))
+        return
+    from rich.console import Console
+
+    out = Console()
+    if report.up_to_date:
+        out.print(f"index is up to date: {report.documents} documents, {report.chunks} chunks")
+        return
+    out.print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
+              f"(embedded {report.embedded}, reused {report.reused}; added {len(report.added)}, "
+              f"changed {len(report.changed)}, removed {len(report.removed)})")
+
+
+def _run_build(settings: Settings, as_json: bool, **kw: Any) -> None:
+    from rag.index.build import build
+    from rag.ui.progress import cli_progress
+
+    with cli_progress(settings.quiet or as_json) as progress:
+        report = build(settings, progress=progress, **kw)
+    _warn_all(report.warnings, settings.quiet)
+    _print_report(report, as_json)
+
+
+@app.command()
+def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
+          full: Annotated[bool, typer.Option("--full", help="Re-embed everything.")] = False,
+          ann: Annotated[Optional[str], typer.Option(help="auto, flat or hnsw.")] = None,
+          workers: Annotated[Optional[int], typer.Option(help="Embedding processes.")] = None,
+          store: StoreOpt = None, quiet: QuietOpt = False,
+          as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False) -> None:
+    """Build the index, or update it: only new or changed articles are embedded."""
+    s = _settings(data_dir=data, index_dir=index, model=model, ann=ann, workers=workers,
+                  store=store, quiet=quiet or None)
+    _run_build(s, as_json, full=full)
+
+
+@app.command()
+def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied into the data folder if outside it).")],
+        data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+    """Add or update the given articles without rescanning the whole folder."""
+    from rag.index.files import place_in_data
+
+    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    placed = [place_in_data(s.data_dir, p) for p in paths]
+    _run_build(s, False, paths=placed)
+
+
+@app.command()
+def remove(paths: Annotated[list[str], typer.Argument(help="Files to remove (path in the data folder).")],
+           data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+    """Remove articles from the index; their files move to the data folder's .removed/."""
+    from rag.index.files import retire
+
+    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    rels = [retire(s.data_dir, p) for p in paths]
+    _run_build(s, False, paths=[], remove=rels)
+
+
+@app.command()
+def query(question: Annotated[str, typer.Argument(help="The question.")],
+          k: Annotated[Optional[int], typer.Option("-k", "--top-k", help="Passages to show.")] = None,
+          mode: Annotated[Optional[str], typer.Option(help="dense, bm25 or hybrid.")] = None,
+          outlet: Annotated[Optional[list[str]], typer.Option(help="Only these outlets.")] = None,
+          file: Annotated[Optional[list[str]], typer.Option(help="Only these files.")] = None,
+          since: Annotated[Optional[str], typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+          until: Annotated[Optional[str], typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+          data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
+          store: StoreOpt = None) -> None:
+    """Ranked passages that answer the question, with exact citations."""
+    from rag.answer.pipeline import Searcher
+    from rag.search.retriever import Filters
+
+    s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store)
+    filters = Filters(frozenset(outlet or ()), frozenset(file or ()), since, until)
+    response = Searcher(s).search(question, k=s.top_k, mode=s.mode, filters=filters)
+    if as_json:
+        print(json.dumps(response.to_dict(), ensure_ascii=False))
+    else:
+        from rag.ui.terminal import print_response
+
+        print_response(response)
+
+
+@app.command()
+def status(data: DataOpt = None, index: IndexOpt = None,
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Documents, chunks, model, last build, and files changed since."""
+    from rag.index.status import index_status
+    from rag.ui.terminal import print_status
+
+    st = index_status(_settings(data_dir=data, index_dir=index))
+    print(json.dumps(st)) if as_json else print_status(st)
+
+
+@app.command()
+def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO_SERVER_NAME].")] = None,
+          port: Annotated[Optional[int], typer.Option(help="Port [GRADIO_SERVER_PORT].")] = None,
+          auth: Annotated[Optional[str], typer.Option(help="user:password [RAG_AUTH].")] = None,
+          data: DataOpt = None, index: IndexOpt = None) -> None:
+    """Start the web app (builds the index first if there is none)."""
+    from rag.ui.web import launch
+
+    launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import click
+
+    try:
+        app(args=argv, standalone_mode=False, prog_name="rag")
+        return 0
+    except RagError as exc:
+        _err(str(exc))
+        return 1
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.exceptions.Abort:
+        _err("interrupted")
+        return 130
+    except click.ClickException as exc:
+        _err(exc.format_message().replace("\n", " "))
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as exc:  # the promise is: never a traceback
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        _err(f"unexpected failure: {type(exc).__name__}: {exc}".replace("\n", " ")[:500])
+        return 3
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

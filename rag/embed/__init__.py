@@ -1,0 +1,48 @@
+"""Embedding: the model's ONNX export run by onnxruntime, made once per index from the
+sentence-transformers folder. Queries never import torch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.embed.model import ModelInfo, offline, resolve
+
+__all__ = ["Encoder", "ModelInfo", "ensure_export", "load_encoder", "offline", "resolve"]
+
+
+class Encoder(Protocol):
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+def export_dir(index_dir: Path, info: ModelInfo) -> Path:
+    return index_dir / "models" / info.key
+
+
+def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
+    """Export the model to ONNX once per index (needs torch, so only at build time)."""
+    target = export_dir(index_dir, info)
+    if not (target / "model.onnx").is_file():
+        from rag.embed.onnx import export_onnx
+
+        offline()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        export_onnx(info.folder, target)
+    return target
+
+
+def load_encoder(index_dir: Path, info: ModelInfo) -> Encoder:
+    """The fast encoder for queries; a clear error if the index has no export yet."""
+    from rag.embed.onnx import OnnxEncoder
+    from rag.errors import IndexMissing
+
+    target = export_dir(index_dir, info)
+    if not (target / "model.onnx").is_file():
+        raise IndexMissing(f"the index at {index_dir} has no model export: run `rag index`")
+    return OnnxEncoder(target)

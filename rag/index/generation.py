@@ -1,0 +1,131 @@
+"""Index generations: every write makes a complete new folder, then one atomic pointer flip.
+
+Layout of the index folder::
+
+    CURRENT            name of the live generation (replaced atomically)
+    .lock              held by the one writer at a time
+    models/<key>/      the ONNX export of the embedding model, shared by generations
+    gen-<stamp>/       manifest.json + the files it names
+    .tmp-<stamp>/      a generation being written (a crash leaves it; the next writer removes it)
+
+Readers only ever follow CURRENT to a folder whose files were fsynced before the flip, so a
+``kill -9`` at any moment leaves either the old index or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rag.errors import IndexIncompatible, IndexMissing, RagError
+from rag.util import fsync_dir, write_atomic
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+KEEP_OLD = 1  # previous generations kept for readers that are still on them
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The live generation folder, or a one-line error telling the user what to run."""
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexMissing(f"no index at {index_dir}: run `rag index` first") from None
+    except OSError as exc:
+        raise IndexMissing(f"cannot read the index at {index_dir} ({exc.strerror})") from None
+    gen = index_dir / name
+    if not name.startswith("gen-") or not (gen / MANIFEST).is_file():
+        raise IndexIncompatible(f"the index at {index_dir} is damaged: run `rag index --full`")
+    return gen
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexIncompatible(f"the index manifest in {gen} is unreadable: run `rag index --full`") from None
+    return manifest
+
+
+def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = None) -> None:
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexIncompatible(
+            f"the index was built with format version {version}, this program reads "
+            f"{FORMAT_VERSION}: run `rag index --full`")
+    built = manifest.get("model", {})
+    same_weights = str(built.get("id", "")).split("@")[-1] == model_id.split("@")[-1]
+    if not same_weights or (dim is not None and built.get("dim") != dim):
+        raise IndexIncompatible(
+            f"the index was built with model '{built.get('id')}', the settings ask for "
+            f"'{model_id}': run `rag index --full`")
+
+
+@contextmanager
+def writer_lock(index_dir: Path, wait: float | None = None, quiet: bool = False) -> Iterator[None]:
+    """One writer at a time; a second one waits (saying so) or stops with a clear reason."""
+    from filelock import FileLock, Timeout
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / ".lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if not quiet:
+            import sys
+
+            print("another build of this index is running; waiting for it to finish…", file=sys.stderr)
+        try:
+            lock.acquire(timeout=-1 if wait is None else wait)
+        except Timeout:
+            raise RagError("another build of this index is still running; try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class NewGeneration:
+    """A generation being written; ``commit`` makes it live in one atomic step."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.stamp = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        self.path = index_dir / f".tmp-{self.stamp}"
+        self.path.mkdir(parents=True)
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        manifest = {"format_version": FORMAT_VERSION, **manifest}
+        write_atomic(self.path / MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
+        for f in self.path.rglob("*"):
+            if f.is_file():
+                with open(f, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        for d in [self.path, *[p for p in self.path.rglob("*") if p.is_dir()]]:
+            fsync_dir(d)
+        final = self.index_dir / f"gen-{self.stamp}"
+        os.replace(self.path, final)
+        fsync_dir(self.index_dir)
+        write_atomic(self.index_dir / CURRENT, final.name.encode("utf-8"))
+        _collect_garbage(self.index_dir, final.name)
+        return final
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _collect_garbage(index_dir: Path, live: str) -> None:
+    """Drop dead temp folders and all but the newest KEEP_OLD older generations."""
+    for tmp in index_dir.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    old = sorted((g for g in index_dir.glob("gen-*") if g.name != live), key=lambda g: g.name)
+    for g in old[: max(0, len(old) - KEEP_OLD)]:
+        shutil.rmtree(g, ignore_errors=True)

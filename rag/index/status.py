@@ -1,0 +1,38 @@
+"""What is indexed, with what, when, and which files changed since."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.config import Settings
+from rag.index.chunkdb import ChunkDB
+from rag.index.generation import current_generation, read_manifest
+from rag.load import discover
+from rag.load.reader import file_hash
+
+
+def index_status(settings: Settings) -> dict[str, Any]:
+    gen = current_generation(settings.index_dir)
+    manifest = read_manifest(gen)
+    db = ChunkDB(gen / "chunks.sqlite")
+    indexed = db.files()
+    docs = db.metadata()
+    db.close()
+    on_disk = {e.path: e for e in discover(settings.data_dir)}
+    changed = sorted(p for p, e in on_disk.items() if p in indexed
+                     and e.size <= settings.max_file_mb * 1024 * 1024 and file_hash(e) != indexed[p])
+    return {
+        "index": str(settings.index_dir),
+        "data": str(settings.data_dir),
+        "generation": gen.name,
+        "documents": manifest["counts"]["documents"],
+        "chunks": manifest["counts"]["chunks"],
+        "model": manifest["model"]["id"],
+        "ann": manifest.get("ann"),
+        "built_at": manifest.get("built_at"),
+        "build_seconds": manifest.get("build_seconds"),
+        "new": sorted(p for p in on_disk if p not in indexed),
+        "changed": changed,
+        "deleted": sorted(p for p in indexed if p not in on_disk),
+        "titles": {p: m.title for p, m in sorted(docs.items())},
+    }

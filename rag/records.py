@@ -1,0 +1,134 @@
+"""The records that flow through the pipeline: load → clean → chunk → embed → index → search → answer.
+
+Every record that carries text also carries where that text came from, so a citation can always
+be checked against the source: ``source.text[start:end] == text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the page states about itself; ``None`` where it does not say."""
+
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD)
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One loaded file: the text citations point into, and the body spans worth indexing.
+
+    ``text`` is the file as ``Path.read_text(encoding="utf-8")`` returns it for UTF-8 text files,
+    and the extracted main text for HTML, PDF and JSONL articles (stored with the index).
+    """
+
+    path: str  # relative to the data folder, POSIX separators; JSONL lines get "file.jsonl#N"
+    text: str
+    content_hash: str  # sha256 of the raw bytes that produced ``text``
+    format: str  # "txt" | "md" | "html" | "pdf" | "jsonl"
+    metadata: Metadata = field(default_factory=Metadata)
+    spans: tuple[tuple[int, int], ...] = ()  # body spans, sorted, non-overlapping
+    extracted: bool = False  # True when ``text`` is not the file's own text
+
+    def span_text(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage that is embedded and searched; ``text == source.text[start:end]``."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+    ordinal: int  # position of the chunk within its document
+    sentences: tuple[tuple[int, int], ...] = ()  # absolute sentence spans inside [start, end)
+
+    @property
+    def chunk_id(self) -> str:
+        from rag.util import sha256_text
+
+        return sha256_text(f"{self.path}\x00{self.start}\x00{self.end}\x00{self.text}")[:32]
+
+
+@dataclass(frozen=True)
+class Citation:
+    path: str
+    title: str
+    start: int
+    end: int
+    outlet: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    """One ranked passage, with where it is from and which sentences answer the question."""
+
+    rank: int
+    score: float
+    text: str
+    citation: Citation
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # absolute offsets
+    also_in: list[Citation] = field(default_factory=list)
+    weak: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.citation
+        return {
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "text": self.text,
+            "path": c.path,
+            "title": c.title,
+            "outlet": c.outlet,
+            "date": c.date,
+            "author": c.author,
+            "start": c.start,
+            "end": c.end,
+            "highlights": [{"start": s, "end": e} for s, e in self.highlights],
+            "also_in": [a.to_dict() for a in self.also_in],
+            "weak": self.weak,
+        }
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    result_rank: int  # the [n] it cites
+    path: str
+    start: int
+    end: int
+
+
+@dataclass
+class Response:
+    query: str
+    results: list[Result]
+    answerable: bool = True
+    answer: list[AnswerSentence] = field(default_factory=list)
+    mode: str = "hybrid"
+    took_ms: float = 0.0
+    matched: int = 0  # candidate passages considered before grouping and top-k
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "answerable": self.answerable,
+            "answer": [asdict(a) for a in self.answer],
+            "mode": self.mode,
+            "took_ms": round(self.took_ms, 2),
+            "matched": self.matched,
+            "results": [r.to_dict() for r in self.results],
+        }

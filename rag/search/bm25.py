@@ -1,0 +1,92 @@
+"""Keyword retrieval: BM25 (Lucene variant) from bm25s, English stop words and Snowball stems.
+
+The same ``analyze`` runs on chunks at build time and on questions at query time, so the two
+always agree; the index is saved inside the generation, next to the vectors it pairs with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+FOLDER = "bm25"
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased words without stop words (unstemmed: for highlighting and coverage)."""
+    stop = _stopwords()
+    out = []
+    for m in _WORD.finditer(text.lower()):
+        w = m.group(0).replace("’", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        if w and w not in stop:
+            out.append(w)
+    return out
+
+
+def analyze(text: str) -> list[str]:
+    return list(_stemmer().stemWords(terms(text)))
+
+
+class BM25Index:
+    def __init__(self, retriever: object) -> None:
+        self._r = retriever
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> BM25Index:
+        import bm25s
+
+        tokens = [analyze(t) or ["\x00empty"] for t in texts]
+        retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+        if tokens:
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever)
+
+    @classmethod
+    def load(cls, gen: Path) -> BM25Index:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(gen / FOLDER), mmap=True, show_progress=False))
+
+    def save(self, gen: Path) -> None:
+        self._r.save(str(gen / FOLDER), show_progress=False)  # type: ignore[attr-defined]
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk; all zeros when no query term is in the index."""
+        r = self._r
+        n = int(getattr(r, "scores", {}).get("num_docs", 0))
+        vocab: dict[str, int] = getattr(r, "vocab_dict", {}) or {}
+        ids = [vocab[t] for t in analyze(query) if t in vocab]
+        if not n or not ids:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(r.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        s = self.scores(query)
+        if not len(s):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        k = min(k, len(s))
+        top = np.argpartition(-s, k - 1)[:k]
+        top = top[np.lexsort((top, -s[top]))]  # ties by row: deterministic
+        keep = s[top] > 0
+        return s[top][keep], top[keep].astype(np.int64)

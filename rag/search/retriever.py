@@ -1,0 +1,107 @@
+"""First-stage retrieval: dense, BM25 or both fused, over the whole index or a filtered part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.config import Mode
+from rag.index.reader import Snapshot
+from rag.search.fusion import rrf
+
+
+@dataclass
+class Candidate:
+    row: int
+    score: float  # the fused (or single-retriever) score that ranks it
+    dense: float = 0.0  # cosine to the question
+    bm25: float = 0.0
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict the search to some documents; empty means everything."""
+
+    outlets: frozenset[str] = field(default_factory=frozenset)
+    paths: frozenset[str] = field(default_factory=frozenset)
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+
+    def active(self) -> bool:
+        return bool(self.outlets or self.paths or self.date_from or self.date_to)
+
+    def allows(self, path: str, outlet: str | None, date: str | None) -> bool:
+        if self.paths and path not in self.paths and path.split("#")[0] not in self.paths:
+            return False
+        if self.outlets and (outlet or "") not in self.outlets:
+            return False
+        if self.date_from and (not date or date < self.date_from):
+            return False
+        return not (self.date_to and (not date or date > self.date_to))
+
+
+def row_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:
+    if not filters.active():
+        return None
+    meta = snap.metadata
+    allowed = {p for p, m in meta.items() if filters.allows(p, m.outlet, m.date)}
+    return np.fromiter((p in allowed for p in snap.chunk_paths), dtype=bool, count=snap.n_chunks)
+
+
+def dense_search(snap: Snapshot, qvec: np.ndarray, k: int,
+                 mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows) by cosine; exact over the allowed rows when a filter is on."""
+    if mask is not None:
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        scores = np.asarray(snap.vectors[rows] @ qvec, dtype=np.float32)
+        top = _top(scores, k)
+        return scores[top], rows[top]
+    scores, rows = snap.ann.search(qvec[None, :], k)
+    keep = rows[0] >= 0
+    return scores[0][keep], rows[0][keep].astype(np.int64)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k: int,
+             filters: Filters | None = None) -> list[Candidate]:
+    """Up to ``k`` candidates, best first, with both retrievers' scores where available."""
+    mask = row_mask(snap, filters or Filters())
+    dense: dict[int, float] = {}
+    lexical: dict[int, float] = {}
+    dense_rows: list[int] = []
+    lex_rows: list[int] = []
+    if mode in ("dense", "hybrid") and qvec is not None:
+        s, r = dense_search(snap, qvec, k, mask)
+        dense_rows = r.tolist()
+        dense = dict(zip(dense_rows, s.tolist()))
+    if mode in ("bm25", "hybrid"):
+        all_scores = snap.bm25.scores(query)
+        if mask is not None and len(all_scores):
+            all_scores = np.where(mask, all_scores, 0.0)
+        top = _top(all_scores, k) if len(all_scores) else np.zeros(0, np.int64)
+        top = top[all_scores[top] > 0]
+        lex_rows = top.tolist()
+        lexical = {int(r): float(all_scores[r]) for r in top}
+    if mode == "dense":
+        fused = [(r, dense[r]) for r in dense_rows]
+    elif mode == "bm25":
+        fused = [(r, lexical[r]) for r in lex_rows]
+    else:
+        fused = rrf([dense_rows, lex_rows], k=snap.settings.rrf_k)
+    out = []
+    for row, score in fused[:k]:
+        d = dense.get(row)
+        if d is None and qvec is not None:
+            d = float(np.dot(snap.vectors[row], qvec))
+        out.append(Candidate(row, float(score), float(d or 0.0), lexical.get(row, 0.0)))
+    return out

@@ -1,0 +1,1 @@
+"""Front ends: the terminal printer, progress reporting and the Gradio web app."""

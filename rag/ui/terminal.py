@@ -1,0 +1,77 @@
+"""Human output for the terminal (rich): ranked passages with citations and highlights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from rag.records import Citation, Response
+
+
+def format_date(iso: str | None) -> str | None:
+    """"2024-05-25" → "25 May 2024"; anything else is shown as it is."""
+    if not iso:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(iso[:10]).strftime("%-d %B %Y")
+    except ValueError:
+        return iso
+
+
+def citation_line(c: Citation) -> str:
+    parts = [c.title]
+    tail = ", ".join(x for x in (c.outlet, format_date(c.date)) if x)
+    if tail:
+        parts.append(tail)
+    return f"{' — '.join(parts)} ({c.path}:{c.start}-{c.end})"
+
+
+def print_response(resp: Response, console: Console | None = None) -> None:
+    out = console or Console()
+    if not resp.results:
+        out.print("No passages found.")
+        return
+    if resp.answerable and resp.answer:
+        out.print("[bold]Answer[/bold]")
+        for a in resp.answer:
+            out.print(f"  {escape(a.text)} [cyan][{a.result_rank}][/cyan]")
+        out.print()
+    elif not resp.answerable:
+        out.print("[yellow]Nothing in the indexed articles answers this clearly. "
+                  "The closest passages (weak matches):[/yellow]\n")
+    for r in resp.results:
+        head = Text(f"[{r.rank}] ", style="bold cyan")
+        head.append(citation_line(r.citation), style="bold")
+        head.append(f"  score {r.score:.3f}", style="dim")
+        out.print(head)
+        body = Text(r.text)
+        for s, e in r.highlights:
+            body.stylize("bold yellow", s - r.citation.start, e - r.citation.start)
+        out.print(body, style="dim" if r.weak else None)
+        if r.also_in:
+            out.print(Text("also in: " + "; ".join(citation_line(c) for c in r.also_in), style="italic"))
+        out.print()
+    out.print(f"[dim]{len(resp.results)} passages ({resp.matched} matched, {resp.mode}) "
+              f"in {resp.took_ms:.0f} ms[/dim]")
+
+
+def print_status(st: dict[str, Any]) -> None:
+    out = Console()
+    out.print(f"index      {st['index']} ({st['generation']})")
+    out.print(f"data       {st['data']}")
+    out.print(f"documents  {st['documents']}   chunks {st['chunks']}   vectors {st['ann']}")
+    out.print(f"model      {st['model']}")
+    out.print(f"built      {st['built_at']} in {st['build_seconds']} s")
+    pending = [("new", st["new"]), ("changed", st["changed"]), ("deleted", st["deleted"])]
+    if any(v for _, v in pending):
+        for label, paths in pending:
+            for p in paths:
+                out.print(f"  {label:8} {escape(p)}")
+        out.print("run `rag index` to bring the index up to date")
+    else:
+        out.print("up to date with the data folder")
