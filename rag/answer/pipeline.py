@@ -64,7 +64,7 @@ class Searcher:
         chunks = snap.db.chunks(c.row for c in cands)
         groups = self._group(snap, cands, chunks, k)
         meta = snap.metadata
-        sent_vecs = self._sentence_vectors(snap, [g.chunk for g in groups])
+        sent_vecs = self._sentence_vectors(snap, [g.cand.row for g in groups])
         scored = score_sentences([g.chunk for g in groups], sent_vecs, qvec, q)
         results: list[Result] = []
         for rank, (g, sents) in enumerate(zip(groups, scored), start=1):
@@ -99,11 +99,13 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _sentence_vectors(snap: Snapshot, chunks: list[Chunk]) -> np.ndarray:
-        texts = [ch.text[s - ch.start:e - ch.start] for ch in chunks for s, e in ch.sentences]
-        if not texts:
+    def _sentence_vectors(snap: Snapshot, rows: list[int]) -> np.ndarray:
+        """Stored at index time: highlighting costs no model call."""
+        per_chunk = snap.db.sentence_rows(rows)
+        flat = [r for row in rows for r in per_chunk[row]]
+        if not flat:
             return np.zeros((0, snap.model.dim), np.float32)
-        return snap.encoder.encode(texts)
+        return np.asarray(snap.sentence_vectors[flat], dtype=np.float32)
 
     @staticmethod
     def _answerable(q: str, results: list[Result], scored: list[list[ScoredSentence]]) -> bool:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
+from collections.abc import Callable
+from itertools import accumulate
 
 from rag.clean.boilerplate import (
     DATE_RE,
@@ -41,6 +44,7 @@ _MONTHS = (
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _STATED_DATE = re.compile(r"^(?:published|posted|updated|date|first published)\b", re.I)
 _ABBR = r"(?:\s*\([A-Z0-9.&]{2,12}\))?"
+_DISCLAIMER = re.compile(r"\bnecessarily\b|\bdisclaimer\b|\bviews expressed\b", re.I)
 _OUTLET_PATTERNS = (
     # "... do not necessarily reflect the opinion of the Example Times (ET) news website"
     re.compile(
@@ -83,17 +87,23 @@ def iso_date(s: str) -> str | None:
     return None
 
 
-def _outside(lines: list[Span], spans: list[Span]) -> list[Span]:
-    """Lines that no body span overlaps: where pages state their metadata."""
-    return [(a, b) for a, b in lines if not any(s < b and a < e for s, e in spans)]
+def _in_body(spans: list[Span]) -> Callable[[int, int], bool]:
+    """Whether ``[a, b)`` overlaps a body span, by bisection (pages can have many lines)."""
+    spans = sorted(spans)
+    starts, ends = [s for s, _ in spans], list(accumulate((e for _, e in spans), max))
+
+    def overlaps(a: int, b: int) -> bool:
+        i = bisect_left(starts, b) - 1  # the last span that starts before the line ends
+        return i >= 0 and ends[i] > a
+
+    return overlaps
 
 
-def _title(text: str, lines: list[Span], spans: list[Span]) -> str | None:
+def _title(text: str, lines: list[Span], in_body: Callable[[int, int], bool]) -> str | None:
     """The first headline-shaped line before the first body sentence."""
     for a, b in lines:
         s = text[a:b]
-        in_body = any(x < b and a < y for x, y in spans)
-        if in_body and (_SENTENCE_END.search(s) or len(s) > 200):
+        if in_body(a, b) and (_SENTENCE_END.search(s) or len(s) > 200):
             return None
         if looks_like_headline(s):
             return _clean(s)
@@ -125,25 +135,22 @@ def _date(texts: list[str]) -> str | None:
 
 def _outlet(texts: list[str]) -> str | None:
     """The publisher named in a bio, a disclaimer, a copyright line or a syndication note."""
-    for s in texts:
-        m = bio_match(s)
-        if m:
-            return _clean(m.group("org"))
-    for pattern in _OUTLET_PATTERNS:
-        for s in texts:
-            m = pattern.search(s)
-            org = re.split(r"[.!?]\s", m.group("org"))[0] if m else ""
-            if org and not re.match(r"(?:All|Rights|Reserved)\b", org):
-                return _clean(org)
+    found = [bio_match(s) for s in texts]
+    for k, pattern in enumerate(_OUTLET_PATTERNS):
+        found += [pattern.search(s) if k or _DISCLAIMER.search(s) else None for s in texts]
+    for m in found:
+        org = re.split(r"[.!?]\s", m.group("org"))[0] if m else ""  # the name ends with its sentence
+        if org and not re.match(r"(?:All|Rights|Reserved)\b", org):
+            return _clean(org)
     return None
 
 
 def extract_metadata(text: str, spans: list[tuple[int, int]]) -> Metadata:
     """Title, author, date and outlet as the plain-text page states them (``None`` otherwise)."""
-    lines = split_lines(text)
-    outside = [text[a:b] for a, b in _outside(lines, spans)]
+    lines, in_body = split_lines(text), _in_body(spans)
+    outside = [text[a:b] for a, b in lines if not in_body(a, b)]
     return Metadata(
-        title=_title(text, lines, spans),
+        title=_title(text, lines, in_body),
         author=_author(outside),
         date=_date(outside),
         outlet=_outlet(outside),

@@ -3,6 +3,7 @@ laid out exactly as a full rebuild of the same files would lay it out."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from rag.embed import ensure_export, resolve
 from rag.errors import IndexIncompatible, IndexMissing, RagError
 from rag.index.chunkdb import ChunkDB, source_file
 from rag.index.generation import (NewGeneration, check_compatible, current_generation,
-                                  read_manifest, writer_lock)
+                                  read_manifest, verify_files, writer_lock)
 from rag.index.vectors import build_index, choose_kind
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
@@ -63,15 +64,19 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def _previous(settings: Settings, model_id: str) -> tuple[dict[str, Any], ChunkDB, Path] | None:
+    """The live generation to reuse, or None (then everything is rebuilt from the files)."""
     try:
         gen = current_generation(settings.index_dir)
         manifest = read_manifest(gen)
         check_compatible(manifest, model_id)
-    except (IndexMissing, IndexIncompatible):
-        return None
-    if manifest.get("chunking") != settings.chunking():
-        return None
-    return manifest, ChunkDB(gen / "chunks.sqlite"), gen
+        verify_files(gen, manifest)
+        if manifest.get("chunking") != settings.chunking():
+            return None
+        db = ChunkDB(gen / "chunks.sqlite")
+        db.count("chunks")
+        return manifest, db, gen
+    except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
+        return None  # damaged or foreign: a full rebuild repairs it
 
 
 def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
@@ -164,13 +169,31 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
         vectors[batch] = encoder.encode([texts[i] for i in batch])
     progress("embedding", len(todo), len(todo))
 
+    sent_texts, sent_rows = _sentences(chunks)
+    sent_vectors = np.zeros((len(sent_texts), info.dim), dtype=np.float32)
+    sent_todo = []
+    for i, t in enumerate(sent_texts):
+        row = reuse.get(_vector_key(t))
+        if row is not None:
+            sent_vectors[i] = row
+        else:
+            sent_todo.append(i)
+    for lo in range(0, len(sent_todo), EMBED_BATCH):
+        progress("embedding sentences", lo, len(sent_todo))
+        batch = sent_todo[lo:lo + EMBED_BATCH]
+        sent_vectors[batch] = encoder.encode([sent_texts[i] for i in batch])
+    progress("embedding sentences", len(sent_todo), len(sent_todo))
+    report.embedded += len(sent_todo)
+    report.reused += len(sent_texts) - len(sent_todo)
+
     progress("writing index", 0, 1)
     new = NewGeneration(settings.index_dir)
     try:
         db = ChunkDB.create(new.path / "chunks.sqlite")
-        db.write(sources, chunks, files)
+        db.write(sources, chunks, files, sent_rows)
         db.close()
         np.save(new.path / "vectors.npy", vectors)
+        np.save(new.path / "sentences.npy", sent_vectors)
         kind = choose_kind(len(chunks), settings.ann, settings.ann_threshold)
         build_index(vectors, kind).save(new.path)
         BM25Index.build(texts).save(new.path)
@@ -199,13 +222,35 @@ def _vector_key(text: str) -> str:
     return sha256_text(text)
 
 
+def _sentences(chunks: list[Chunk]) -> tuple[list[str], list[list[int]]]:
+    """Each distinct sentence once (chunks overlap), and every chunk's sentence rows."""
+    index: dict[tuple[str, int, int], int] = {}
+    texts: list[str] = []
+    rows: list[list[int]] = []
+    for c in chunks:
+        mine = []
+        for s, e in c.sentences:
+            key = (c.path, s, e)
+            if key not in index:
+                index[key] = len(texts)
+                texts.append(c.text[s - c.start:e - c.start])
+            mine.append(index[key])
+        rows.append(mine)
+    return texts, rows
+
+
 def _reusable_vectors(gen: Path, db: ChunkDB) -> dict[str, np.ndarray]:
-    """Embeddings of the previous generation by the exact text that was embedded."""
+    """Embeddings of the previous generation (passages and sentences) by the exact text embedded."""
     vecs = np.load(gen / "vectors.npy", mmap_mode="r")
+    sent_vecs = np.load(gen / "sentences.npy", mmap_mode="r")
     meta = db.metadata()
+    chunks = db.all_chunks()
     out: dict[str, np.ndarray] = {}
-    for row, c in enumerate(db.all_chunks()):
+    for row, c in enumerate(chunks):
         out[_vector_key(embed_text(c, meta[c.path].title))] = vecs[row]
+    texts, _ = _sentences(chunks)
+    for row, t in enumerate(texts):
+        out.setdefault(_vector_key(t), sent_vecs[row])
     return out
 
 

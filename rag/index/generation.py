@@ -43,7 +43,7 @@ def current_generation(index_dir: Path) -> Path:
         raise IndexMissing(f"cannot read the index at {index_dir} ({exc.strerror})") from None
     gen = index_dir / name
     if not name.startswith("gen-") or not (gen / MANIFEST).is_file():
-        raise IndexIncompatible(f"the index at {index_dir} is damaged: run `rag index --full`")
+        raise IndexIncompatible(f"the index at {index_dir} is damaged: run `rag index`")
     return gen
 
 
@@ -51,7 +51,7 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     try:
         manifest: dict[str, Any] = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise IndexIncompatible(f"the index manifest in {gen} is unreadable: run `rag index --full`") from None
+        raise IndexIncompatible(f"the index manifest in {gen} is unreadable: run `rag index`") from None
     return manifest
 
 
@@ -60,13 +60,21 @@ def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = 
     if version != FORMAT_VERSION:
         raise IndexIncompatible(
             f"the index was built with format version {version}, this program reads "
-            f"{FORMAT_VERSION}: run `rag index --full`")
+            f"{FORMAT_VERSION}: run `rag index` to rebuild it")
     built = manifest.get("model", {})
     same_weights = str(built.get("id", "")).split("@")[-1] == model_id.split("@")[-1]
     if not same_weights or (dim is not None and built.get("dim") != dim):
         raise IndexIncompatible(
             f"the index was built with model '{built.get('id')}', the settings ask for "
-            f"'{model_id}': run `rag index --full`")
+            f"'{model_id}': run `rag index` to rebuild it")
+
+
+def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest names is there with its size: truncation is caught up front."""
+    for name, size in manifest.get("files", {}).items():
+        f = gen / name
+        if not f.is_file() or f.stat().st_size != size:
+            raise IndexIncompatible(f"the index file {f} is missing or damaged: run `rag index`")
 
 
 @contextmanager
@@ -103,7 +111,9 @@ class NewGeneration:
         self.path.mkdir(parents=True)
 
     def commit(self, manifest: dict[str, Any]) -> Path:
-        manifest = {"format_version": FORMAT_VERSION, **manifest}
+        sizes = {f.relative_to(self.path).as_posix(): f.stat().st_size
+                 for f in sorted(self.path.rglob("*")) if f.is_file()}
+        manifest = {"format_version": FORMAT_VERSION, **manifest, "files": sizes}
         write_atomic(self.path / MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
         for f in self.path.rglob("*"):
             if f.is_file():

@@ -17,7 +17,8 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible
 from rag.index.chunkdb import ChunkDB
-from rag.index.generation import CURRENT, check_compatible, current_generation, read_manifest
+from rag.index.generation import (CURRENT, check_compatible, current_generation, read_manifest,
+                                  verify_files)
 from rag.index.vectors import VectorIndex, load_index
 from rag.search.bm25 import BM25Index
 
@@ -29,11 +30,12 @@ class Snapshot:
         self.manifest: dict[str, Any] = read_manifest(gen)
         self.model = resolve(settings.model)
         check_compatible(self.manifest, self.model.id, self.model.dim)
+        verify_files(gen, self.manifest)
         try:
             self.db = ChunkDB(gen / "chunks.sqlite")
             self.db.count("chunks")
         except Exception:
-            raise IndexIncompatible(f"the chunk store in {gen} is unreadable: run `rag index --full`") from None
+            raise IndexIncompatible(f"the chunk store in {gen} is unreadable: run `rag index`") from None
 
     @classmethod
     def open(cls, settings: Settings) -> Snapshot:
@@ -48,18 +50,22 @@ class Snapshot:
         return np.load(self.gen / "vectors.npy", mmap_mode="r")
 
     @cached_property
+    def sentence_vectors(self) -> np.ndarray:
+        return np.load(self.gen / "sentences.npy", mmap_mode="r")
+
+    @cached_property
     def ann(self) -> VectorIndex:
         try:
             return load_index(self.gen)
         except Exception:
-            raise IndexIncompatible(f"the vector index in {self.gen} is unreadable: run `rag index --full`") from None
+            raise IndexIncompatible(f"the vector index in {self.gen} is unreadable: run `rag index`") from None
 
     @cached_property
     def bm25(self) -> BM25Index:
         try:
             return BM25Index.load(self.gen)
         except Exception:
-            raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: run `rag index --full`") from None
+            raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: run `rag index`") from None
 
     @cached_property
     def encoder(self) -> Encoder:

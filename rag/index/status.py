@@ -11,6 +11,14 @@ from rag.load import discover
 from rag.load.reader import file_hash
 
 
+def indexed_files(settings: Settings) -> dict[str, str]:
+    db = ChunkDB(current_generation(settings.index_dir) / "chunks.sqlite")
+    try:
+        return db.files()
+    finally:
+        db.close()
+
+
 def index_status(settings: Settings) -> dict[str, Any]:
     gen = current_generation(settings.index_dir)
     manifest = read_manifest(gen)

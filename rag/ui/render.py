@@ -1,5 +1,6 @@
 """HTML for the web app. Every string that comes from an article or a user is escaped here:
-a page that contains ``<script>`` shows it as text and runs nothing."""
+a page that contains ``<script>`` shows it as text and runs nothing. No inline event handlers
+either: the copy and show-source buttons work through one delegated listener (``HEAD``)."""
 
 from __future__ import annotations
 
@@ -11,37 +12,84 @@ from rag.ui.terminal import citation_line, format_date
 
 CSS = """
 .rag-card {border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 12px 14px;
-  margin: 10px 0; background: var(--background-fill-secondary);}
-.rag-card.weak {opacity: 0.75; border-style: dashed;}
+  margin: 10px 0; background: var(--background-fill-secondary); color: var(--body-text-color);
+  overflow-wrap: anywhere; scroll-margin-top: 12px;}
+.rag-card:target {outline: 3px solid var(--color-accent);}
+.rag-card.weak {border-style: dashed;}
 .rag-head {display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap;}
 .rag-rank {font-weight: 700; color: var(--color-accent);}
-.rag-title {font-weight: 600;}
+.rag-title {font-weight: 600; font-size: 1.05em;}
 .rag-meta {color: var(--body-text-color-subdued); font-size: 0.9em;}
-.rag-text {margin: 8px 0; line-height: 1.5; white-space: pre-wrap;}
+.rag-cite {margin-top: 2px; font-size: 0.9em; color: var(--body-text-color);}
+.rag-cite code {font-size: 0.95em; overflow-wrap: anywhere;}
+.rag-text {margin: 8px 0; line-height: 1.5; white-space: pre-wrap; color: var(--body-text-color);}
 .rag-text mark, .rag-source mark {background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3px;}
 .rag-also {font-size: 0.88em; color: var(--body-text-color-subdued);}
-.rag-copy {font-size: 0.85em; padding: 2px 8px; border-radius: 6px; cursor: pointer;
+.rag-actions {display: flex; gap: 8px; flex-wrap: wrap;}
+.rag-btn {font-size: 0.85em; padding: 3px 10px; border-radius: 6px; cursor: pointer;
   border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
   color: var(--button-secondary-text-color);}
+.rag-btn:focus-visible {outline: 2px solid var(--color-accent); outline-offset: 2px;}
 .rag-answer {border-left: 4px solid var(--color-accent); padding: 8px 12px; margin: 6px 0 12px;
-  background: var(--background-fill-secondary); border-radius: 6px;}
+  background: var(--background-fill-secondary); border-radius: 6px; color: var(--body-text-color);
+  overflow-wrap: anywhere;}
+.rag-answer ul {margin: 6px 0 0 1.1em; padding: 0;}
 .rag-answer a {text-decoration: none; font-weight: 600;}
-.rag-noanswer {border-left: 4px solid #d97706; padding: 8px 12px; margin: 6px 0 12px;}
+.rag-noanswer {border-left: 4px solid #d97706; padding: 8px 12px; margin: 6px 0 12px;
+  background: var(--background-fill-secondary); color: var(--body-text-color);}
 .rag-source {white-space: pre-wrap; line-height: 1.55; max-height: 520px; overflow: auto;
-  padding: 12px; border: 1px solid var(--border-color-primary); border-radius: 8px;}
-.rag-msg {padding: 10px 12px; border-radius: 8px; background: var(--background-fill-secondary);}
+  padding: 12px; border: 1px solid var(--border-color-primary); border-radius: 8px;
+  color: var(--body-text-color); overflow-wrap: anywhere;}
+.rag-source-head {overflow-wrap: anywhere; margin-bottom: 6px;}
+.rag-msg {padding: 10px 12px; border-radius: 8px; background: var(--background-fill-secondary);
+  color: var(--body-text-color); overflow-wrap: anywhere;}
 .rag-msg.error {border-left: 4px solid #dc2626;}
-@media (max-width: 600px) { .rag-card {padding: 10px;} }
+.rag-msg.busy {border-left: 4px solid var(--color-accent);}
+@media (max-width: 600px) { .rag-card {padding: 10px;} .rag-source {max-height: 60vh;} }
 """
 
-COPY_JS = "navigator.clipboard && navigator.clipboard.writeText(this.dataset.cite); " \
-          "this.textContent='Copied'; setTimeout(() => this.textContent='Copy citation', 1500);"
+# One delegated listener: buttons inside gr.HTML output keep working after every re-render.
+HEAD = """<script>
+document.addEventListener('click', function (ev) {
+  var t = ev.target && ev.target.closest ? ev.target : null;
+  var copy = t && t.closest('.rag-copy');
+  if (copy) {
+    var text = copy.getAttribute('data-cite') || '';
+    var done = function (word) {
+      copy.textContent = word;
+      setTimeout(function () { copy.textContent = 'Copy citation'; }, 1500);
+    };
+    var fallback = function () {
+      var box = document.createElement('textarea');
+      box.value = text; document.body.appendChild(box); box.select();
+      try { document.execCommand('copy'); done('Copied'); } catch (e) { done('Copy failed'); }
+      box.remove();
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done('Copied'); }, fallback);
+    } else { fallback(); }
+    return;
+  }
+  var show = t && t.closest('.rag-show');
+  if (show) {
+    var n = parseInt(show.getAttribute('data-rank'), 10);
+    var radios = document.querySelectorAll('#source-pick input[type=radio]');
+    if (radios[n - 1]) { radios[n - 1].click(); radios[n - 1].focus(); }
+    var box = document.getElementById('source-pick');
+    if (box) { box.scrollIntoView({block: 'start'}); }
+  }
+});
+</script>"""
+
+NO_SOURCE = "Pick a result above to read it in its article, with the cited passage highlighted."
 
 
-def message(text: str, error: bool = False) -> str:
-    cls = "rag-msg error" if error else "rag-msg"
+def message(text: str, error: bool = False, busy: bool = False) -> str:
+    """A plain-words notice; errors are announced (role=alert), the rest politely."""
+    cls = "rag-msg error" if error else "rag-msg busy" if busy else "rag-msg"
     role = "alert" if error else "status"
-    return f'<div class="{cls}" role="{role}">{escape(text)}</div>'
+    extra = ' aria-busy="true"' if busy else ""
+    return f'<div class="{cls}" role="{role}"{extra}>{escape(text)}</div>'
 
 
 def _marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
@@ -57,10 +105,11 @@ def _marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def _meta_line(c: Citation) -> str:
-    bits = [x for x in (c.outlet, format_date(c.date), c.author) if x]
-    bits.append(f"{c.path}:{c.start}-{c.end}")
-    return " · ".join(escape(b) for b in bits)
+def _cite_line(c: Citation) -> str:
+    """Title is shown above; here: outlet · date · author · file:start-end."""
+    bits = [escape(x) for x in (c.outlet, format_date(c.date), c.author) if x]
+    bits.append(f"<code>{escape(c.path)}:{c.start}-{c.end}</code>")
+    return " · ".join(bits)
 
 
 def card(r: Result) -> str:
@@ -69,31 +118,40 @@ def card(r: Result) -> str:
     if r.also_in:
         items = "; ".join(f"{escape(a.outlet or a.title)} ({escape(a.path)}:{a.start}-{a.end})"
                           for a in r.also_in)
-        also = f'<div class="rag-also">also in: {items}</div>'
+        also = f'<div class="rag-also">Also in: {items}</div>'
     weak = " weak" if r.weak else ""
+    label = "weak match · " if r.weak else ""
     return (
-        f'<article class="rag-card{weak}" id="result-{r.rank}" data-rank="{r.rank}">'
+        f'<article class="rag-card{weak}" id="result-{r.rank}" data-rank="{r.rank}" '
+        f'aria-label="Result {r.rank}">'
         f'<div class="rag-head"><span class="rag-rank">[{r.rank}]</span>'
         f'<span class="rag-title">{escape(r.citation.title)}</span>'
-        f'<span class="rag-meta">score {r.score:.3f}</span></div>'
-        f'<div class="rag-meta citation">{_meta_line(r.citation)}</div>'
+        f'<span class="rag-meta">{label}score {r.score:.3f}</span></div>'
+        f'<div class="rag-cite citation">{_cite_line(r.citation)}</div>'
         f'<div class="rag-text">{_marked(r.text, r.citation.start, r.highlights)}</div>{also}'
-        f'<button class="rag-copy" type="button" data-cite="{cite}" onclick="{escape(COPY_JS)}" '
-        f'aria-label="Copy citation for result {r.rank}">Copy citation</button></article>')
+        f'<div class="rag-actions">'
+        f'<button class="rag-btn rag-copy" type="button" data-cite="{cite}" '
+        f'aria-label="Copy citation for result {r.rank}">Copy citation</button>'
+        f'<button class="rag-btn rag-show" type="button" data-rank="{r.rank}" '
+        f'aria-label="Show result {r.rank} in its article">Show in article</button>'
+        f'</div></article>')
 
 
 def answer_block(resp: Response) -> str:
+    """The short extractive answer above the passages, or a plain no-answer notice."""
     if not resp.results:
-        return message("No passages matched. Try other words or clear the filters.")
+        return ""
     if not resp.answerable:
         return ('<div class="rag-noanswer" role="status"><strong>No answer found.</strong> Nothing in '
                 'the indexed articles answers this clearly; the closest passages are shown below '
                 'as weak matches.</div>')
     if not resp.answer:
         return ""
-    items = "".join(f'<li>{escape(a.text)} <a href="#result-{a.result_rank}">[{a.result_rank}]</a></li>'
+    items = "".join(f'<li>{escape(a.text)} <a href="#result-{a.result_rank}" '
+                    f'aria-label="source: result {a.result_rank}">[{a.result_rank}]</a></li>'
                     for a in resp.answer)
-    return f'<div class="rag-answer" aria-label="Answer"><strong>Answer</strong><ul>{items}</ul></div>'
+    return (f'<section class="rag-answer" aria-label="Answer"><strong>Answer</strong>'
+            f'<ul>{items}</ul></section>')
 
 
 def results_html(resp: Response) -> str:
@@ -101,8 +159,14 @@ def results_html(resp: Response) -> str:
 
 
 def summary(resp: Response) -> str:
-    return (f"{len(resp.results)} passages shown · {resp.matched} matched · "
-            f"{resp.mode} · {resp.took_ms:.0f} ms")
+    """One line that says how much matched and how long it took."""
+    if not resp.results:
+        return (f"No passages matched “{resp.query}”. Try other words, fewer filters, "
+                f"or another retrieval mode. ({resp.took_ms:.0f} ms)")
+    shown = len(resp.results)
+    noun = "passage" if resp.matched == 1 else "passages"
+    return (f"{resp.matched} {noun} matched; showing the best {shown} "
+            f"({resp.mode} search, {resp.took_ms:.0f} ms).")
 
 
 def source_view(src: Source, start: int, end: int) -> str:
@@ -111,9 +175,11 @@ def source_view(src: Source, start: int, end: int) -> str:
     m = src.metadata
     head = escape(" · ".join(x for x in (m.title or src.path, m.outlet, format_date(m.date)) if x))
     return (f'<div class="rag-source-head"><strong>{head}</strong> '
-            f'<span class="rag-meta">{escape(src.path)}:{start}-{end}</span></div>'
-            f'<div class="rag-source" id="source-view">{"".join(parts)}</div>')
+            f'<span class="rag-meta"><code>{escape(src.path)}:{start}-{end}</code></span></div>'
+            f'<div class="rag-source" id="source-view" tabindex="0" role="region" '
+            f'aria-label="Article text">{"".join(parts)}</div>')
 
 
 def to_json(resp: Response) -> str:
+    """Exactly what `rag query --json` prints."""
     return json.dumps(resp.to_dict(), ensure_ascii=False)

@@ -1,13 +1,17 @@
-"""The Gradio web app: search with cited, highlighted answers; manage the indexed articles.
+"""The Gradio web app's handlers: search with cited, highlighted answers; manage the articles.
 
-Handlers never raise into Gradio: every failure becomes a plain-words message on the page.
-The search is also a named API endpoint (``/search``) returning `rag query --json`'s object.
+Handlers never raise into Gradio: every failure becomes a plain-words message on the page
+(the traceback goes to the server log only). The search is also a named API endpoint
+(``/search``) returning `rag query --json`'s object as JSON text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import os
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,154 +19,236 @@ from rag.answer.pipeline import Searcher
 from rag.config import MODES, Settings
 from rag.errors import RagError
 from rag.index.build import BuildReport, build
-from rag.index.files import retire, save_new
+from rag.index.files import retire, sanitize_name, save_new
 from rag.index.generation import CURRENT
+from rag.load.formats import FORMATS
 from rag.search.retriever import Filters
 from rag.ui import render
+
+log = logging.getLogger("rag.ui")
 
 EXAMPLES = [
     "which countries lifted restrictions?",
     "What did Stoltenberg say about the risk of escalation?",
     "Where is most of the fighting happening near the border?",
 ]
+EMPTY_QUESTION = "Type a question first, for example: “which countries lifted restrictions?”"
+SUFFIXES = " ".join(sorted(FORMATS))
+
+
+def _update(**kw: Any) -> Any:
+    import gradio as gr
+
+    return gr.update(**kw)
 
 
 class App:
-    """State shared by the handlers: one searcher and one writer at a time."""
+    """State shared by the handlers: one searcher (thread-safe) and one writer at a time."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.searcher = Searcher(settings)
         self.build_lock = threading.Lock()
 
-    # ---- search ---------------------------------------------------------------------------
-    def search(self, question: str, k: float, mode: str, outlets: list[str] | None,
-               files: list[str] | None, date_from: str, date_to: str) -> tuple[Any, ...]:
-        import gradio as gr
+    def warm(self) -> None:
+        """Load the index and the model before the first visitor, so their search is quick."""
+        try:
+            self.searcher.search(EXAMPLES[0], k=1)
+        except Exception:  # a broken index is reported on the page, not at start-up
+            log.warning("warm-up search failed", exc_info=True)
 
+    # ---- search ---------------------------------------------------------------------------
+    def search_ui(self, question: str, k: float, mode: str, outlets: list[str] | None,
+                  files: list[str] | None, date_from: str, date_to: str) -> tuple[Any, ...]:
+        """(status, answer, results, source picker, state, source view)."""
+        def fail(text: str) -> tuple[Any, ...]:
+            return (render.message(text, error=True), "", "",
+                    _update(choices=[], value=None), None, render.message(render.NO_SOURCE))
+
+        if not (question or "").strip():
+            return fail(EMPTY_QUESTION)
         try:
             filters = Filters(frozenset(outlets or ()), frozenset(files or ()),
-                              _date(date_from, "from"), _date(date_to, "to"))
-            resp = self.searcher.search(question, k=int(k), mode=mode, filters=filters)  # type: ignore[arg-type]
+                              _date(date_from, "Published from"), _date(date_to, "Published until"))
+            mode_ok = self.settings.with_(mode=mode or None, top_k=int(k or self.settings.top_k))
+            resp = self.searcher.search(question, k=mode_ok.top_k, mode=mode_ok.mode, filters=filters)
         except RagError as exc:
-            return (render.message(str(exc), error=True), "", "", gr.update(choices=[], value=None), None)
+            return fail(_sentence(str(exc)))
         except Exception as exc:
-            return (render.message(f"Search failed: {exc}", error=True), "", "",
-                    gr.update(choices=[], value=None), None)
+            log.exception("search failed")
+            return fail(f"The search failed ({type(exc).__name__}). Try again; if it keeps "
+                        "failing, rebuild the index on the Documents tab.")
         choices = [(f"[{r.rank}] {r.citation.title}", r.rank) for r in resp.results]
         return (render.message(render.summary(resp)), render.answer_block(resp),
-                render.results_html(resp), gr.update(choices=choices, value=None), resp.to_dict())
+                render.results_html(resp), _update(choices=choices, value=None), resp.to_dict(),
+                render.message(render.NO_SOURCE if resp.results else "Nothing to show yet."))
 
     def source(self, rank: int | None, state: dict[str, Any] | None) -> str:
+        """The cited article with the passage highlighted."""
         if not rank or not state:
-            return ""
-        hit = next((r for r in state["results"] if r["rank"] == rank), None)
+            return render.message(render.NO_SOURCE)
+        hit = next((r for r in state.get("results", []) if r["rank"] == rank), None)
         if hit is None:
-            return ""
+            return render.message(render.NO_SOURCE)
         try:
             src = self.searcher.snapshot().db.source(hit["path"])
         except RagError as exc:
-            return render.message(str(exc), error=True)
+            return render.message(_sentence(str(exc)), error=True)
+        except Exception:
+            log.exception("source view failed")
+            return render.message("Could not open that article. Search again and retry.", error=True)
         if src is None:
             return render.message("That article is no longer in the index; search again.", error=True)
         return render.source_view(src, hit["start"], hit["end"])
 
-    def api_search(self, question: str, k: int = 5, mode: str = "hybrid") -> dict[str, Any]:
-        """Same JSON object as `rag query --json`."""
-        return self.searcher.search(question, k=int(k), mode=mode).to_dict()  # type: ignore[arg-type]
+    def api_search(self, question: str, k: int | None = None, mode: str | None = None,
+                   outlet: Sequence[str] = (), file: Sequence[str] = (), since: str = "",
+                   until: str = "") -> str:
+        """The JSON text `rag query --json` prints (a string: clients must not mistake the
+        results' "path" fields for files to download). Errors reach clients as gr.Error."""
+        import gradio as gr
+
+        try:
+            s = self.settings.with_(mode=mode or None, top_k=int(k) if k else None)
+            filters = Filters(frozenset(outlet or ()), frozenset(file or ()),
+                              _date(since, "since"), _date(until, "until"))
+            resp = self.searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
+        except RagError as exc:
+            raise gr.Error(_sentence(str(exc)), print_exception=False) from None
+        except Exception as exc:
+            log.exception("api search failed")
+            raise gr.Error(f"the search failed ({type(exc).__name__})", print_exception=False) from None
+        return render.to_json(resp)
 
     # ---- documents ------------------------------------------------------------------------
     def documents(self) -> list[list[Any]]:
+        """What is indexed now: one row per article (file, title, outlet, date)."""
         try:
-            snap = self.searcher.snapshot()
-        except RagError:
+            meta = self.searcher.snapshot().metadata
+        except Exception:
+            log.warning("could not list the indexed documents", exc_info=True)
             return []
-        return [[p, m.title or "", m.outlet or "", m.date or ""] for p, m in sorted(snap.metadata.items())]
+        return [[p, m.title or "", m.outlet or "", m.date or ""] for p, m in sorted(meta.items())]
 
     def facets(self) -> tuple[list[str], list[str]]:
         docs = self.documents()
         return sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs]
 
+    def refresh(self) -> tuple[Any, ...]:
+        """(table, outlet choices, file choices, removable files, count): on every page load."""
+        docs = self.documents()
+        outlets, paths = self.facets()
+        files = sorted({p.split("#", 1)[0] for p in paths})
+        return (docs, _update(choices=outlets), _update(choices=paths),
+                _update(choices=files, value=None), count_text(len(docs)))
+
     def _build(self, progress: Any = None, **kw: Any) -> BuildReport:
         def report(stage: str, done: int, total: int) -> None:
             if progress is not None:
-                progress((done, max(total, 1)), desc=stage)
+                progress((done, max(total, 1)), desc=stage, unit="steps")
 
         with self.build_lock:
             return build(self.settings.with_(quiet=True), progress=report, **kw)
 
-    def _after_build(self, what: str, report: BuildReport | None, error: str | None) -> tuple[Any, ...]:
-        import gradio as gr
+    def _run(self, what: str, fn: Callable[[], BuildReport], clear: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+        """(message, *refresh(), *clear-on-success): a build's outcome in plain words."""
+        keep = tuple(_update() for _ in clear)
+        try:
+            report = fn()
+        except RagError as exc:
+            return (render.message(f"{what}: {_sentence(str(exc))}", error=True), *self.refresh(), *keep)
+        except Exception as exc:
+            log.exception("%s failed", what)
+            return (render.message(f"{what} failed ({type(exc).__name__}: {exc}).", error=True),
+                    *self.refresh(), *keep)
+        text, skipped = outcome(what, report)
+        return (render.message(text, error=skipped), *self.refresh(), *clear)
 
-        if error:
-            msg = render.message(error, error=True)
-        elif report is not None and report.up_to_date:
-            msg = render.message(f"{what}: the index is already up to date "
-                                 f"({report.documents} documents, {report.chunks} passages).")
-        else:
-            assert report is not None
-            warn = f" Skipped: {'; '.join(report.warnings)}" if report.warnings else ""
-            msg = render.message(f"{what}: {report.documents} documents, {report.chunks} passages indexed "
-                                 f"in {report.seconds:.1f} s.{warn}")
-        outlets, files = self.facets()
-        docs = self.documents()
-        return (msg, docs, gr.update(choices=outlets), gr.update(choices=files),
-                gr.update(choices=[d[0] for d in docs], value=None), f"{len(docs)} documents indexed")
-
-    def rebuild(self, progress: Any = None) -> tuple[Any, ...]:
-        return self._run("Index rebuilt", lambda: self._build(progress, full=True))
+    def rebuild(self, full: bool = False, progress: Any = None) -> tuple[Any, ...]:
+        """Rescan the data folder (only new or changed articles are embedded unless ``full``)."""
+        return self._run("Rebuild", lambda: self._build(progress, full=bool(full)))
 
     def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[Any, ...]:
         if not files:
-            return self._after_build("Upload", None, "Choose one or more files to upload first.")
+            return self._refuse("Choose one or more files to upload first.", 1)
+        limit = self.settings.max_upload_mb
+        for f in files:
+            path = Path(getattr(f, "name", f))
+            if path.suffix.lower() not in FORMATS:
+                return self._refuse(f"{path.name} is not an article file this app reads "
+                                    f"({SUFFIXES}).", 1)
+            if path.stat().st_size > limit * 1024 * 1024:
+                return self._refuse(f"{path.name} is larger than the upload limit of {limit} MB.", 1)
 
         def go() -> BuildReport:
-            saved = []
-            for f in files:
-                path = Path(getattr(f, "name", f))
-                if path.stat().st_size > self.settings.max_upload_mb * 1024 * 1024:
-                    raise RagError(f"{path.name} is larger than the {self.settings.max_upload_mb} MB upload limit")
-                saved.append(save_new(self.settings.data_dir, path.name, path.read_bytes()))
+            saved = [save_new(self.settings.data_dir, Path(getattr(f, "name", f)).name,
+                              Path(getattr(f, "name", f)).read_bytes()) for f in files]
             return self._build(progress, paths=saved)
 
-        return self._run("Upload", go)
+        return self._run("Upload", go, clear=(None,))
 
     def add_text(self, title: str, text: str, progress: Any = None) -> tuple[Any, ...]:
-        title, text = (title or "").strip(), (text or "").strip()
+        title, text = " ".join((title or "").split()), (text or "").strip()
+        if not title:
+            return self._refuse("Give the pasted article a title first.", 2)
         if not text:
-            return self._after_build("Add article", None, "Paste the article text first.")
-        if len(text.encode()) > self.settings.max_upload_mb * 1024 * 1024:
-            return self._after_build("Add article", None, "That text is over the upload size limit.")
-        body = f"{title}\n\n{text}\n" if title else f"{text}\n"
+            return self._refuse("Paste the article text first.", 2)
+        body = f"{title}\n\n{text}\n".encode()
+        if len(body) > self.settings.max_upload_mb * 1024 * 1024:
+            return self._refuse(f"That text is larger than the upload limit of "
+                                f"{self.settings.max_upload_mb} MB.", 2)
 
         def go() -> BuildReport:
-            saved = save_new(self.settings.data_dir, (title or "article")[:60] + ".txt", body.encode())
+            saved = save_new(self.settings.data_dir, sanitize_name(title[:60]), body)
             return self._build(progress, paths=[saved])
 
-        return self._run("Add article", go)
+        return self._run("Add article", go, clear=("", ""))
 
     def remove(self, path: str | None, progress: Any = None) -> tuple[Any, ...]:
         if not path:
-            return self._after_build("Remove", None, "Choose an article to remove.")
+            return self._refuse("Choose an article to remove first.", 0)
 
         def go() -> BuildReport:
-            rel = retire(self.settings.data_dir, path.split("#")[0])
+            rel = retire(self.settings.data_dir, path.split("#", 1)[0])
             return self._build(progress, paths=[], remove=[rel])
 
         return self._run("Remove", go)
 
-    def _run(self, what: str, fn: Any) -> tuple[Any, ...]:
-        try:
-            return self._after_build(what, fn(), None)
-        except RagError as exc:
-            return self._after_build(what, None, str(exc))
-        except Exception as exc:
-            return self._after_build(what, None, f"{what} failed: {type(exc).__name__}: {exc}")
+    def _refuse(self, text: str, n_clear: int) -> tuple[Any, ...]:
+        return (render.message(text, error=True), *self.refresh(), *(_update() for _ in range(n_clear)))
+
+
+def outcome(what: str, report: BuildReport) -> tuple[str, bool]:
+    """What a build did, in plain words, and whether some file could not be indexed."""
+    skipped = {w.split(": ", 1)[0] for w in report.warnings}
+    added = [p for p in report.added if p not in skipped]
+    if report.up_to_date:
+        text = f"{what}: the index was already up to date"
+    else:
+        changes = [f"{len(paths)} {label}" + (f": {', '.join(paths)}" if len(paths) <= 3 else "")
+                   for paths, label in ((added, "added"), (report.changed, "changed"),
+                                        (report.removed, "removed")) if paths]
+        text = f"{what}: done in {report.seconds:.1f} s" + (f" ({'; '.join(changes)})" if changes else "")
+    text += f". {report.documents} documents, {report.chunks} passages indexed."
+    if report.warnings:
+        text += " Not indexed: " + "; ".join(report.warnings) + "."
+    return text, bool(report.warnings)
+
+
+def count_text(n: int) -> str:
+    return f"**{n}** document{'s' if n != 1 else ''} indexed"
+
+
+def _sentence(text: str) -> str:
+    """Error texts are lower-case fragments in the CLI; on the page they read as sentences."""
+    text = text.strip()
+    if not text:
+        return "Something went wrong."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _date(value: str | None, which: str) -> str | None:
-    import datetime as dt
-
     v = (value or "").strip()
     if not v:
         return None
@@ -182,22 +268,29 @@ def ensure_index(settings: Settings) -> None:
             build(settings, progress=progress)
 
 
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, _, pw = auth.partition(":")
+    if not user or not pw:
+        raise RagError("auth must look like user:password")
+    return user, pw
+
+
 def launch(settings: Settings, block: bool = True) -> Any:
+    """Start the app on settings.host:port (127.0.0.1 unless told otherwise)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    auth = parse_auth(settings.auth)
     ensure_index(settings)
     from rag.ui.layout import make_blocks
 
     app = App(settings)
+    app.warm()
     demo = make_blocks(app)
-    auth = None
-    if settings.auth:
-        user, _, pw = settings.auth.partition(":")
-        if not user or not pw:
-            raise RagError("auth must look like user:password")
-        auth = (user, pw)
     demo.queue(default_concurrency_limit=8)
     return demo.launch(server_name=settings.host, server_port=settings.port, auth=auth,
-                       theme=None, css=render.CSS, prevent_thread_lock=not block,
+                       auth_message="Sign in to search the news articles." if auth else None,
+                       css=render.CSS, head=render.HEAD, prevent_thread_lock=not block,
                        max_file_size=f"{settings.max_upload_mb}mb", show_error=False, quiet=True,
                        footer_links=["api"])
 

@@ -285,3 +285,13 @@ LINES = st.sampled_from(
 @given(st.one_of(st.text(), st.lists(st.one_of(LINES, st.text(max_size=40)), max_size=30).map("\n".join)))
 def test_body_spans_never_crash_and_are_valid(text: str) -> None:
     assert_valid(text, body_spans(text))
+
+
+def test_numbered_lists_and_inline_ads_stay_in_the_body() -> None:
+    intro = (
+        "The agency listed three measures that it said would reduce delays at the border crossings "
+        "during the summer, when traffic is heaviest."
+    )
+    outro = "Officials said the measures would be reviewed in the autumn, once the figures were in."
+    page = "\n".join([intro, "1. more staff", "2. longer hours", "Advertisement", "3. online forms", outro])
+    assert kept(page) == [intro, "1. more staff", "2. longer hours", "3. online forms", outro]

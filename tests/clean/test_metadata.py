@@ -146,3 +146,20 @@ def test_extract_metadata_never_crashes(text: str) -> None:
     for value in (result.title, result.author, result.date, result.outlet):
         assert value is None or (isinstance(value, str) and value == value.strip() and value)
     assert result.date is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", result.date)
+
+
+def test_bio_names_author_and_outlet() -> None:
+    body = "The council said on Friday that it would publish its full findings next week, after a review."
+    bio = "Jane Roe is a senior correspondent for The Daily Planet. Follow her on X @janeroe"
+    text = f"{body}\n\n{bio}\n"
+    assert body_spans(text) == [(0, len(body))]
+    got = extract_metadata(text, body_spans(text))
+    assert (got.author, got.outlet) == ("Jane Roe", "The Daily Planet")
+
+
+def test_outlet_needs_a_publisher_statement() -> None:
+    text = (
+        "Talks Resume After Long Pause\n\nRecent Posts\n\n"
+        "Minister restates the position of the United States.\n\nSupport UP or become our patron!\n"
+    )
+    assert extract_metadata(text, body_spans(text)).outlet is None

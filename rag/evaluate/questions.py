@@ -1,0 +1,114 @@
+"""The public question set: does a top result carry the evidence, and is "answerable" right?
+
+A hit is a result (or one of its ``also_in`` sources) from a relevant document whose cited text
+contains the evidence string, so a passage from the right article that does not say the thing
+does not count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.evaluate.metrics import first_hit, hit_at_k, mean, mrr_at_k
+from rag.records import Citation, Response
+
+DEPTH = 10  # results asked for per question (MRR@10)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    doc: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answerable: bool
+    relevant: tuple[Evidence, ...] = ()
+
+
+@dataclass
+class QuestionScores:
+    """One mode's scores on a question set; ``details`` has one entry per question."""
+
+    hit1: float = 0.0
+    hit5: float = 0.0
+    mrr10: float = 0.0
+    noanswer_acc: float = 0.0
+    answerable_n: int = 0
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    def row(self) -> dict[str, float]:
+        return {"Hit@1": self.hit1, "Hit@5": self.hit5, "MRR@10": self.mrr10,
+                "no-answer acc": self.noanswer_acc}
+
+
+def load_questions(path: Path) -> list[Question]:
+    if not path.is_file():
+        raise RagError(f"no questions file at {path}")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            rel = tuple(Evidence(str(r["doc"]), str(r.get("evidence") or ""))
+                        for r in obj.get("relevant") or [])
+            out.append(Question(str(obj.get("id", n)), str(obj["question"]),
+                                bool(obj.get("answerable", True)), rel))
+        except (ValueError, KeyError, TypeError):
+            raise RagError(f"{path.name} line {n}: expected an object with 'question', "
+                           "'answerable' and 'relevant'") from None
+    if not out:
+        raise RagError(f"no questions in {path}")
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def same_doc(path: str, doc: str) -> bool:
+    return path == doc or path.endswith("/" + doc)
+
+
+def cited_hit(cite: Citation, text: str, q: Question) -> bool:
+    t = _norm(text)
+    return any(same_doc(cite.path, ev.doc) and _norm(ev.text) in t for ev in q.relevant)
+
+
+def result_hits(resp: Response, q: Question, source_text: Callable[[str], str]) -> list[bool]:
+    """Per result: is it (or a source it folds in) relevant evidence?"""
+    hits = []
+    for r in resp.results:
+        hit = cited_hit(r.citation, r.text, q) or any(
+            cited_hit(a, source_text(a.path)[a.start:a.end], q) for a in r.also_in)
+        hits.append(hit)
+    return hits
+
+
+def score(questions: list[Question], responses: list[Response],
+          source_text: Callable[[str], str]) -> QuestionScores:
+    out = QuestionScores()
+    h1, h5, mrr, acc = [], [], [], []
+    for q, resp in zip(questions, responses):
+        hits = result_hits(resp, q, source_text)
+        acc.append(1.0 if resp.answerable == q.answerable else 0.0)
+        if q.answerable:
+            h1.append(hit_at_k(hits, 1))
+            h5.append(hit_at_k(hits, 5))
+            mrr.append(mrr_at_k(hits, 10))
+        out.details.append({
+            "id": q.id, "question": q.question, "gold_answerable": q.answerable,
+            "answerable": resp.answerable, "first_hit": first_hit(hits) if q.answerable else None,
+            "top": [f"{r.citation.path}:{r.citation.start}" for r in resp.results[:5]]})
+    out.hit1, out.hit5, out.mrr10, out.noanswer_acc = mean(h1), mean(h5), mean(mrr), mean(acc)
+    out.answerable_n = len(h1)
+    return out
