@@ -170,26 +170,21 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
 
 
 def main(argv: list[str] | None = None) -> int:
-    import click
-
     try:
         app(args=argv, standalone_mode=False, prog_name="rag")
         return 0
     except RagError as exc:
         _err(str(exc))
         return 1
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
-        _err("interrupted")
-        return 130
-    except click.ClickException as exc:
-        _err(exc.format_message().replace("\n", " "))
-        return 2
-    except KeyboardInterrupt:
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0) or 0)
+    except (typer.Abort, KeyboardInterrupt):
         _err("interrupted")
         return 130
     except Exception as exc:  # the promise is: never a traceback
+        if hasattr(exc, "format_message"):  # a usage error from the option parser
+            _err(exc.format_message().replace("\n", " "))
+            return 2
         if os.environ.get("RAG_DEBUG"):
             raise
         _err(f"unexpected failure: {type(exc).__name__}: {exc}".replace("\n", " ")[:500])

@@ -15,7 +15,7 @@ from rag.errors import RagError
 
 Mode = Literal["dense", "bm25", "hybrid"]
 Rerank = Literal["none", "sentence", "cross-encoder"]
-Ann = Literal["auto", "flat", "hnsw"]
+Ann = Literal["auto", "flat", "hnsw", "ivf"]
 StoreKind = Literal["faiss", "postgres"]
 
 ENV_NAMES = {"data_dir": "RAG_DATA", "index_dir": "RAG_INDEX"}
@@ -46,7 +46,7 @@ class Settings:
     rrf_k: int = 60
     group_threshold: float = 0.9  # cosine above which two passages say the same thing
     ann: Ann = "auto"
-    ann_threshold: int = 200_000  # chunks; above this "auto" switches to HNSW
+    ann_threshold: int = 50_000  # chunks; above this "auto" switches to IVF (docs/performance.md)
     store: StoreKind = "faiss"
     database_url: str | None = None
     host: str = "127.0.0.1"
@@ -93,8 +93,10 @@ class Settings:
             raise RagError(f"mode must be one of {', '.join(MODES)}, not '{self.mode}'")
         if self.rerank not in ("none", "sentence", "cross-encoder"):
             raise RagError(f"rerank must be none, sentence or cross-encoder, not '{self.rerank}'")
-        if self.ann not in ("auto", "flat", "hnsw"):
-            raise RagError(f"ann must be auto, flat or hnsw, not '{self.ann}'")
+        if self.ann not in ("auto", "flat", "hnsw", "ivf"):
+            raise RagError(f"ann must be auto, flat, hnsw or ivf, not '{self.ann}'")
+        if self.ann_threshold < 0:
+            raise RagError(f"ann threshold must be 0 or more, not {self.ann_threshold}")
         if self.store not in ("faiss", "postgres"):
             raise RagError(f"store must be faiss or postgres, not '{self.store}'")
         if not 1 <= self.top_k <= 100:

@@ -49,7 +49,7 @@ def test_errors_are_one_line_without_traceback(sample_index, tmp_path):
         (["query", "hello", "--mode", "fuzzy"], "mode"),
         (["query", "hello", "-k", "0"], "top-k"),
         (["query", "hello", "--bogus"], "bogus"),
-        (["query", "hello", "-k", "many"], "many"),
+        (["query", "hello", "-k", "many"], "top-k"),
     ]
     for args, needle in cases:
         p = run_rag(*args, env=env_for(sample_index), cwd=tmp_path)

@@ -1,30 +1,69 @@
 """Is the question answered by the corpus at all? A logistic model over score features.
 
-The weights are fitted on data by ``rag.evaluate.calibrate`` (see its docstring for how), not
-picked by hand for a question; they are stored here so the query path needs no training.
+The weights are fitted on data by ``python -m rag.evaluate.calibrate`` (leave-out calibration on
+SciFact: a claim with its judged documents present is answerable, the same claim with them
+removed is not), never picked by hand for a question. The fitted block below is rewritten by
+that script, so the query path needs no training and no extra file.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 
-# Fitted by `python -m rag.evaluate.calibrate` (see README "No answer").
-WEIGHTS = {"bias": -9.0, "sentence_cosine": 14.0, "coverage": 3.0}
-THRESHOLD = 0.5
+import numpy as np
+
+from rag.search.bm25 import analyze
 
 
 @dataclass(frozen=True)
 class Evidence:
+    """How well the top results answer the question, in scale-free terms."""
+
     sentence_cosine: float  # best sentence's cosine to the question, over the top results
-    coverage: float  # share of the question's content words in that sentence's passage
+    passage_cosine: float  # best passage's cosine to the question, over the top results
+    coverage: float  # IDF-weighted share of the question's terms in the best-covering passage
+    keyword: float  # best BM25 score over the top results / the question's total IDF
+
+    def vector(self) -> list[float]:
+        return [float(x) for x in astuple(self)]
+
+
+FEATURES = tuple(f.name for f in fields(Evidence))
+
+# --- fitted: begin (python -m rag.evaluate.calibrate --write) ---
+WEIGHTS = {"bias": -9.0, "sentence_cosine": 14.0, "passage_cosine": 0.0, "coverage": 3.0,
+           "keyword": 0.0}
+THRESHOLD = 0.5
+# --- fitted: end ---
 
 
 def probability(ev: Evidence) -> float:
-    z = (WEIGHTS["bias"] + WEIGHTS["sentence_cosine"] * ev.sentence_cosine
-         + WEIGHTS["coverage"] * ev.coverage)
-    return 1.0 / (1.0 + math.exp(-z))
+    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * x for name, x in zip(FEATURES, ev.vector(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def answerable(ev: Evidence) -> bool:
     return probability(ev) >= THRESHOLD
+
+
+def idf_coverage(query_stems: dict[str, float], text: str) -> float:
+    """Share of the question's IDF mass whose stems occur in ``text``."""
+    total = sum(query_stems.values())
+    if total <= 0:
+        return 0.0
+    present = set(analyze(text))
+    return sum(w for t, w in query_stems.items() if t in present) / total
+
+
+def evidence(query_stems: dict[str, float], sentence_cos: list[float], passage_cos: list[float],
+             texts: list[str], bm25: list[float]) -> Evidence:
+    """Features over the top results (one list entry per result)."""
+    if not texts:
+        return Evidence(0.0, 0.0, 0.0, 0.0)
+    total = sum(query_stems.values()) or 1.0
+    return Evidence(
+        sentence_cosine=float(np.max(sentence_cos)) if sentence_cos else 0.0,
+        passage_cosine=float(np.max(passage_cos)) if passage_cos else 0.0,
+        coverage=max(idf_coverage(query_stems, t) for t in texts),
+        keyword=float(max(bm25)) / total if bm25 else 0.0)

@@ -1,4 +1,10 @@
-"""Question → ranked, grouped, highlighted, cited passages, plus a short extractive answer."""
+"""Question → ranked, grouped, highlighted, cited passages, plus a short extractive answer.
+
+Stages: first-stage retrieval (dense / BM25 / hybrid) → second stage (``rerank``) → grouping
+of passages that say the same thing → sentence highlighting → the calibrated no-answer decision
+→ an extractive answer. ``rank`` (the first two stages) is public so the benchmark runner scores
+exactly the ranking the app shows.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.group import same_information, shingles
-from rag.answer.highlight import ScoredSentence, best_spans, coverage, score_sentences
-from rag.answer.noanswer import Evidence, answerable
+from rag.answer.group import overlapping, same_information, shingles
+from rag.answer.highlight import ScoredSentence, best_spans, score_sentences
+from rag.answer.noanswer import Evidence, answerable, evidence
+from rag.answer.rerank import Passage, get_reranker
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
 from rag.index.reader import Snapshot, SnapshotHolder
 from rag.records import AnswerSentence, Chunk, Citation, Response, Result
-from rag.search.bm25 import terms
 from rag.search.retriever import Candidate, Filters, retrieve
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ANSWER_SENTENCES = 3
+EVIDENCE_TOP = 5  # the no-answer features look at this many top passages, whatever k is
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -30,6 +37,15 @@ def clean_question(question: str, max_chars: int) -> str:
     if len(q) > max_chars:
         raise BadQuery(f"the question is too long ({len(q)} characters; the limit is {max_chars})")
     return q
+
+
+@dataclass
+class Ranked:
+    """Candidates best first, with the chunks and sentence vectors the stages fetched."""
+
+    cands: list[Candidate]
+    chunks: dict[int, Chunk]
+    sentences: dict[int, np.ndarray]
 
 
 @dataclass
@@ -53,6 +69,11 @@ class Searcher:
 
     def search(self, question: str, k: int | None = None, mode: Mode | None = None,
                filters: Filters | None = None) -> Response:
+        return self.explain(question, k, mode, filters)[0]
+
+    def explain(self, question: str, k: int | None = None, mode: Mode | None = None,
+                filters: Filters | None = None) -> tuple[Response, Evidence]:
+        """The response and the evidence features its no-answer decision was made from."""
         t0 = time.perf_counter()
         s = self.settings
         k = k or s.top_k
@@ -60,31 +81,50 @@ class Searcher:
         q = clean_question(question, s.max_query_chars)
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
-        cands = retrieve(snap, q, qvec, mode, max(s.candidates, k), filters)
-        chunks = snap.db.chunks(c.row for c in cands)
-        groups = self._group(snap, cands, chunks, k)
+        ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
+        groups = self._group(snap, ranked, k)
         meta = snap.metadata
-        sent_vecs = self._sentence_vectors(snap, [g.cand.row for g in groups])
-        scored = score_sentences([g.chunk for g in groups], sent_vecs, qvec, q)
+        scored = score_sentences([g.chunk for g in groups],
+                                 _stack([ranked.sentences[g.cand.row] for g in groups], snap),
+                                 qvec, q)
         results: list[Result] = []
-        for rank, (g, sents) in enumerate(zip(groups, scored), start=1):
+        for rank, (g, sents) in enumerate(zip(groups, scored, strict=True), start=1):
             best = best_spans(sents)
             results.append(Result(
                 rank=rank, score=g.cand.score, text=g.chunk.text,
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(c, meta) for c in g.also]))
-        ok = self._answerable(q, results, scored)
+        ev = self._evidence(snap, q, mode, ranked)
+        ok = bool(results) and answerable(ev)
         for r in results:
             r.weak = not ok
         answer = _extract_answer(results, scored) if ok else []
-        return Response(query=q, results=results, answerable=ok, answer=answer, mode=mode,
-                        took_ms=(time.perf_counter() - t0) * 1000, matched=len(cands))
+        resp = Response(query=q, results=results, answerable=ok, answer=answer, mode=mode,
+                        took_ms=(time.perf_counter() - t0) * 1000, matched=len(ranked.cands))
+        return resp, ev
 
-    def _group(self, snap: Snapshot, cands: list[Candidate], chunks: dict[int, Chunk],
-               k: int) -> list[_Group]:
+    def rank(self, snap: Snapshot, q: str, qvec: np.ndarray, mode: Mode, depth: int,
+             filters: Filters | None = None) -> Ranked:
+        """First stage, then the configured second stage over every candidate."""
+        cands = retrieve(snap, q, qvec, mode, depth, filters)
+        rows = [c.row for c in cands]
+        chunks = snap.db.chunks(rows)
+        per_chunk = snap.db.sentence_rows(rows)
+        sentences = {r: np.asarray(snap.sentence_vectors[per_chunk[r]], dtype=np.float32)
+                     if per_chunk.get(r) else np.zeros((0, snap.model.dim), np.float32)
+                     for r in rows}
+        meta = snap.metadata
+        passages = [Passage(_embedded(chunks[r], meta), sentences[r]) for r in rows]
+        reranker = get_reranker(self.settings)
+        cands = reranker.rerank(q, qvec, cands, passages, self.settings.rrf_k)
+        return Ranked(cands, chunks, sentences)
+
+    def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[_Group]:
         groups: list[_Group] = []
-        for c in cands:
-            ch = chunks[c.row]
+        for c in ranked.cands:
+            ch = ranked.chunks[c.row]
+            if any(overlapping(g.chunk, ch) for g in groups):
+                continue
             vec = np.asarray(snap.vectors[c.row])
             sh = shingles(ch.text)
             dup = next((g for g in groups if g.chunk.path != ch.path
@@ -99,24 +139,26 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _sentence_vectors(snap: Snapshot, rows: list[int]) -> np.ndarray:
-        """Stored at index time: highlighting costs no model call."""
-        per_chunk = snap.db.sentence_rows(rows)
-        flat = [r for row in rows for r in per_chunk[row]]
-        if not flat:
-            return np.zeros((0, snap.model.dim), np.float32)
-        return np.asarray(snap.sentence_vectors[flat], dtype=np.float32)
+    def _evidence(snap: Snapshot, q: str, mode: Mode, ranked: Ranked) -> Evidence:
+        """The same features in every mode: BM25 is scored even when it did not retrieve."""
+        top = ranked.cands[:EVIDENCE_TOP]
+        bm25 = [c.bm25 for c in top]
+        if mode == "dense" and top:
+            scores = snap.bm25.scores(q)
+            bm25 = [float(scores[c.row]) if len(scores) else 0.0 for c in top]
+        return evidence(snap.bm25.idf(q), [c.sentence for c in top], [c.dense for c in top],
+                        [ranked.chunks[c.row].text for c in top], bm25)
 
-    @staticmethod
-    def _answerable(q: str, results: list[Result], scored: list[list[ScoredSentence]]) -> bool:
-        if not results:
-            return False
-        qterms = set(terms(q))
-        best = max((s for sents in scored for s in sents), key=lambda s: s.cosine, default=None)
-        if best is None:
-            return False
-        holder = next(r for r, sents in zip(results, scored) if best in sents)
-        return answerable(Evidence(best.cosine, coverage(qterms, holder.text)))
+
+def _stack(arrays: list[np.ndarray], snap: Snapshot) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros((0, snap.model.dim), np.float32)
+
+
+def _embedded(ch: Chunk, meta: dict) -> str:  # type: ignore[type-arg]
+    """The text the index embedded for this chunk (see ``rag.index.build.embed_text``)."""
+    m = meta.get(ch.path)
+    title = m.title if m else None
+    return f"{title}\n{ch.text}" if title and title not in ch.text else ch.text
 
 
 def _cite(ch: Chunk, meta: dict) -> Citation:  # type: ignore[type-arg]
@@ -130,7 +172,7 @@ def _extract_answer(results: list[Result], scored: list[list[ScoredSentence]]) -
     """The best answering sentence of each top result, best first, each saying something new."""
     picks: list[tuple[float, AnswerSentence]] = []
     seen: list[set[tuple[str, ...]]] = []
-    for r, sents in zip(results, scored):
+    for r, sents in zip(results, scored, strict=True):
         if not sents:
             continue
         b = max(sents, key=lambda s: (s.score, -s.start))

@@ -11,15 +11,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.config import Settings
 from rag.errors import RagError
+from rag.evaluate.metrics import mean, ndcg_at_k, recall_at_k
+from rag.evaluate.runner import Row, RowResult, progress_bar
 
 CORPUS_FILE = "corpus.jsonl"
+RECALL_AT = 100
 
 
 @dataclass(frozen=True)
@@ -120,3 +126,56 @@ def _reuse_export(settings: Settings, index_dir: Path) -> None:
     src = settings.index_dir / "models"
     if src.is_dir() and not (index_dir / "models").exists():
         shutil.copytree(src, index_dir / "models")
+
+
+def doc_ranking(cands: list[Any], paths: Any, ids: dict[str, str]) -> list[str]:
+    """Documents in the order of their best chunk (doc score = best chunk)."""
+    seen: set[str] = set()
+    out = []
+    for c in cands:
+        d = ids.get(paths[c.row])
+        if d is not None and d not in seen:
+            seen.add(d)
+            out.append(d)
+    return out
+
+
+def evaluate_beir(settings: Settings, folder: Path,
+                  rows: list[Row]) -> tuple[str, list[RowResult], dict[str, Any]]:
+    """nDCG@10 and Recall@100 of each row over the judged queries (index built once, cached)."""
+    from rag.answer.pipeline import Searcher, clean_question
+
+    data = load_beir(folder)
+    s, ids = prepare(data, settings)
+    qids = sorted(data.queries, key=lambda q: (len(q), q))
+    results = []
+    with progress_bar(settings.quiet) as bar:
+        for row in rows:
+            searcher = Searcher(s.with_(mode=row.mode, rerank=row.rerank))
+            snap = searcher.snapshot()
+            paths = snap.chunk_paths
+            per_doc = max(1, math.ceil(snap.n_chunks / max(1, len(ids))))
+            task = bar.add_task(row.label, total=len(qids)) if bar else None
+            nd, rc, details = [], [], []
+            t0 = time.perf_counter()
+            for qid in qids:
+                q = clean_question(data.queries[qid], s.max_query_chars)
+                qvec = snap.encoder.encode([q])[0]
+                # Enough chunks to fill RECALL_AT distinct documents; the first stage's own
+                # depth (settings.candidates) only grows, so the top of the list is unchanged.
+                depth = max(s.candidates, RECALL_AT * per_doc)
+                while True:
+                    ranked = searcher.rank(snap, q, qvec, row.mode, depth)  # type: ignore[arg-type]
+                    docs = doc_ranking(ranked.cands, paths, ids)
+                    if len(docs) >= RECALL_AT or depth >= snap.n_chunks:
+                        break
+                    depth *= 2
+                nd.append(ndcg_at_k(docs, data.qrels[qid], 10))
+                rc.append(recall_at_k(docs, data.qrels[qid], RECALL_AT))
+                details.append({"id": qid, "ndcg@10": round(nd[-1], 4), "top": docs[:10]})
+                if bar:
+                    bar.advance(task)
+            results.append(RowResult(row, {"nDCG@10": mean(nd), "Recall@100": mean(rc)},
+                                     time.perf_counter() - t0, details))
+    title = f"BEIR {data.name}: {len(qids)} test queries, {len(ids)} documents"
+    return title, results, {"beir": str(folder), "index": str(s.index_dir)}

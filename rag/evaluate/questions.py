@@ -8,13 +8,16 @@ does not count.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.config import Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import first_hit, hit_at_k, mean, mrr_at_k
+from rag.evaluate.runner import Row, RowResult, progress_bar
 from rag.records import Citation, Response
 
 DEPTH = 10  # results asked for per question (MRR@10)
@@ -98,7 +101,7 @@ def score(questions: list[Question], responses: list[Response],
           source_text: Callable[[str], str]) -> QuestionScores:
     out = QuestionScores()
     h1, h5, mrr, acc = [], [], [], []
-    for q, resp in zip(questions, responses):
+    for q, resp in zip(questions, responses, strict=True):
         hits = result_hits(resp, q, source_text)
         acc.append(1.0 if resp.answerable == q.answerable else 0.0)
         if q.answerable:
@@ -112,3 +115,48 @@ def score(questions: list[Question], responses: list[Response],
     out.hit1, out.hit5, out.mrr10, out.noanswer_acc = mean(h1), mean(h5), mean(mrr), mean(acc)
     out.answerable_n = len(h1)
     return out
+
+
+class SourceTexts:
+    """A document's full text by path, read once (``also_in`` citations point into it)."""
+
+    def __init__(self, snap: Any) -> None:
+        self.snap = snap
+        self.texts: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        if path not in self.texts:
+            src = self.snap.db.source(path)
+            self.texts[path] = src.text if src else ""
+        return self.texts[path]
+
+
+def evaluate_questions(settings: Settings, path: Path,
+                       rows: list[Row]) -> tuple[str, list[RowResult], dict[str, Any]]:
+    """Bring the index up to date with the data folder, then ask every question in each mode."""
+    from rag.answer.pipeline import Searcher
+    from rag.index.build import build
+    from rag.ui.progress import cli_progress
+
+    questions = load_questions(path)
+    with cli_progress(settings.quiet) as progress:
+        build(settings, progress=progress)
+    results = []
+    with progress_bar(settings.quiet) as bar:
+        for row in rows:
+            searcher = Searcher(settings.with_(mode=row.mode, rerank=row.rerank))
+            snap = searcher.snapshot()
+            task = bar.add_task(row.label, total=len(questions)) if bar else None
+            t0 = time.perf_counter()
+            responses = []
+            for q in questions:
+                responses.append(searcher.search(q.question, k=DEPTH))
+                if bar:
+                    bar.advance(task)
+            seconds = time.perf_counter() - t0
+            sc = score(questions, responses, SourceTexts(snap))
+            results.append(RowResult(row, sc.row(), seconds, sc.details))
+    n_ans = sum(q.answerable for q in questions)
+    title = (f"{path.name}: {len(questions)} questions ({n_ans} answerable), "
+             f"data {settings.data_dir}")
+    return title, results, {"questions": str(path), "data_dir": str(settings.data_dir)}

@@ -17,8 +17,7 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible
 from rag.index.chunkdb import ChunkDB
-from rag.index.generation import (CURRENT, check_compatible, current_generation, read_manifest,
-                                  verify_files)
+from rag.index.generation import CURRENT, check_compatible, current_generation, read_manifest, verify_files
 from rag.index.vectors import VectorIndex, load_index
 from rag.search.bm25 import BM25Index
 
@@ -58,14 +57,16 @@ class Snapshot:
         try:
             return load_index(self.gen)
         except Exception:
-            raise IndexIncompatible(f"the vector index in {self.gen} is unreadable: run `rag index`") from None
+            raise IndexIncompatible(f"the vector index in {self.gen} is unreadable: "
+                                    "run `rag index`") from None
 
     @cached_property
     def bm25(self) -> BM25Index:
         try:
             return BM25Index.load(self.gen)
         except Exception:
-            raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: run `rag index`") from None
+            raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: "
+                                    "run `rag index`") from None
 
     @cached_property
     def encoder(self) -> Encoder:

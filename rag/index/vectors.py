@@ -11,7 +11,9 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-AnnKind = Literal["flat", "hnsw"]
+AnnKind = Literal["flat", "hnsw", "ivf"]
+KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
+AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
 
 
 class VectorIndex(Protocol):
@@ -23,13 +25,17 @@ class VectorIndex(Protocol):
         """(scores, rows), each (n_queries, k); missing neighbours have row -1."""
         ...
 
-    def save(self, folder: Path) -> None: ...
+    def save(self, folder: Path) -> None:
+        """Write into a generation folder; approximate kinds may also read that folder's
+        ``vectors.npy`` back at load time, for exact re-scoring."""
+        ...
 
 
 def choose_kind(n: int, setting: str, threshold: int) -> AnnKind:
-    if setting in ("flat", "hnsw"):
+    """Exact search up to ``threshold`` vectors, approximate above; a setting can force one."""
+    if setting in KINDS:
         return setting  # type: ignore[return-value]
-    return "hnsw" if n > threshold else "flat"
+    return AUTO_LARGE if n > threshold else "flat"
 
 
 def build_index(vectors: np.ndarray, kind: AnnKind) -> VectorIndex:

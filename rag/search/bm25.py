@@ -6,6 +6,7 @@ always agree; the index is saved inside the generation, next to the vectors it p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -80,6 +81,19 @@ class BM25Index:
         if not n or not ids:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(r.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def idf(self, query: str) -> dict[str, float]:
+        """Each distinct query stem's IDF (Lucene form); a stem the corpus lacks gets the
+        highest possible IDF, because a rare word nobody wrote about is strong evidence."""
+        r = self._r
+        n = int(getattr(r, "scores", {}).get("num_docs", 0))
+        vocab: dict[str, int] = getattr(r, "vocab_dict", {}) or {}
+        indptr = getattr(r, "scores", {}).get("indptr")
+        out: dict[str, float] = {}
+        for t in analyze(query):
+            df = int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab and indptr is not None else 0
+            out[t] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         s = self.scores(query)

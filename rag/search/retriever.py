@@ -17,6 +17,7 @@ class Candidate:
     score: float  # the fused (or single-retriever) score that ranks it
     dense: float = 0.0  # cosine to the question
     bm25: float = 0.0
+    sentence: float = 0.0  # best sentence cosine (set by the second stage)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
     if mode in ("dense", "hybrid") and qvec is not None:
         s, r = dense_search(snap, qvec, k, mask)
         dense_rows = r.tolist()
-        dense = dict(zip(dense_rows, s.tolist()))
+        dense = dict(zip(dense_rows, s.tolist(), strict=True))
     if mode in ("bm25", "hybrid"):
         all_scores = snap.bm25.scores(query)
         if mask is not None and len(all_scores):

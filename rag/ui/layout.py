@@ -13,11 +13,19 @@ import gradio as gr
 from rag.config import MODES
 from rag.load.formats import FORMATS
 from rag.ui import render
-from rag.ui.web import EXAMPLES, App, count_text
+from rag.ui.web import EXAMPLES, App, facets
 
 INTRO = ("Ask a question about the articles. Answers come from the text itself, with the "
          "source of every passage.")
 SEARCHING = render.message("Searching…", busy=True)
+# Bring the cited span into view (in the article box and on the page) whenever a source is shown.
+SCROLL_TO_MARK = """watch('value', () => {
+  const box = element.querySelector('.rag-source'); const mark = box && box.querySelector('mark');
+  if (!mark) return;
+  box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - 24;
+  const top = mark.getBoundingClientRect().top;
+  if (top < 0 || top > innerHeight - 80) window.scrollBy(0, top - innerHeight / 3);
+});"""
 WORKING = render.message("Working on the index… searches keep working meanwhile.", busy=True)
 
 
@@ -28,8 +36,7 @@ def _js_value(*values: str) -> str:
 
 def make_blocks(app: App) -> gr.Blocks:
     docs = app.documents()
-    outlets, paths = app.facets()
-    files = sorted({p.split("#", 1)[0] for p in paths})
+    outlets, paths, files = facets(docs)
     with gr.Blocks(title="News search") as demo:
         gr.Markdown(f"# News search\n{INTRO}")
         state = gr.State(None)
@@ -62,9 +69,10 @@ def make_blocks(app: App) -> gr.Blocks:
                 results = gr.HTML(elem_id="results")
                 gr.Markdown("### Source view")
                 pick = gr.Radio([], label="Show the source of result", elem_id="source-pick")
-                source = gr.HTML(render.message(render.NO_SOURCE), elem_id="source")
+                source = gr.HTML(render.message(render.NO_SOURCE), elem_id="source",
+                                 js_on_load=SCROLL_TO_MARK)
             with gr.Tab("Documents", id="documents"):
-                count = gr.Markdown(count_text(len(docs)), elem_id="doc-count")
+                count = gr.Markdown(render.count_text(len(docs)), elem_id="doc-count")
                 table = gr.Dataframe(docs, headers=["File", "Title", "Outlet", "Date"],
                                      datatype=["str", "str", "str", "str"], label="Indexed documents",
                                      interactive=False, wrap=True, max_height=360, elem_id="doc-table")

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 from html import escape
+from typing import TYPE_CHECKING
 
 from rag.records import Citation, Response, Result, Source
 from rag.ui.terminal import citation_line, format_date
+
+if TYPE_CHECKING:
+    from rag.index.build import BuildReport
 
 CSS = """
 .rag-card {border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 12px 14px;
@@ -19,12 +23,12 @@ CSS = """
 .rag-head {display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap;}
 .rag-rank {font-weight: 700; color: var(--color-accent);}
 .rag-title {font-weight: 600; font-size: 1.05em;}
-.rag-meta {color: var(--body-text-color-subdued); font-size: 0.9em;}
+.rag-meta {color: var(--body-text-color); opacity: 0.8; font-size: 0.9em;}
 .rag-cite {margin-top: 2px; font-size: 0.9em; color: var(--body-text-color);}
 .rag-cite code {font-size: 0.95em; overflow-wrap: anywhere;}
 .rag-text {margin: 8px 0; line-height: 1.5; white-space: pre-wrap; color: var(--body-text-color);}
 .rag-text mark, .rag-source mark {background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3px;}
-.rag-also {font-size: 0.88em; color: var(--body-text-color-subdued);}
+.rag-also {font-size: 0.88em; color: var(--body-text-color); opacity: 0.8;}
 .rag-actions {display: flex; gap: 8px; flex-wrap: wrap;}
 .rag-btn {font-size: 0.85em; padding: 3px 10px; border-radius: 6px; cursor: pointer;
   border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
@@ -78,6 +82,15 @@ document.addEventListener('click', function (ev) {
     var box = document.getElementById('source-pick');
     if (box) { box.scrollIntoView({block: 'start'}); }
   }
+});
+// Gradio names each radio separately, so arrow keys would not move through the source picker.
+document.addEventListener('keydown', function (ev) {
+  var keys = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
+  var t = ev.target;
+  if (!(ev.key in keys) || !t || t.type !== 'radio' || !t.closest('#source-pick')) return;
+  var radios = Array.prototype.slice.call(document.querySelectorAll('#source-pick input[type=radio]'));
+  var next = radios[(radios.indexOf(t) + keys[ev.key] + radios.length) % radios.length];
+  if (next) { ev.preventDefault(); next.focus(); next.click(); }
 });
 </script>"""
 
@@ -178,6 +191,34 @@ def source_view(src: Source, start: int, end: int) -> str:
             f'<span class="rag-meta"><code>{escape(src.path)}:{start}-{end}</code></span></div>'
             f'<div class="rag-source" id="source-view" tabindex="0" role="region" '
             f'aria-label="Article text">{"".join(parts)}</div>')
+
+
+def build_outcome(what: str, report: BuildReport, added: list[str], removed: list[str]) -> tuple[str, bool]:
+    """What a build did, in plain words, and whether some file could not be indexed."""
+    if report.up_to_date:
+        text = f"{what}: the index was already up to date"
+    else:
+        changes = [f"{len(paths)} {label}" + (f": {', '.join(paths)}" if len(paths) <= 3 else "")
+                   for paths, label in ((added, "added"), (report.changed, "changed"),
+                                        (removed, "removed")) if paths]
+        text = f"{what}: done in {report.seconds:.1f} s" + (f" ({'; '.join(changes)})" if changes else "")
+    text += f". {report.documents} documents, {report.chunks} passages indexed."
+    if report.warnings:
+        text += " Not indexed: " + "; ".join(report.warnings) + "."
+    return text, bool(report.warnings)
+
+
+def count_text(n: int) -> str:
+    return f"**{n}** document{'s' if n != 1 else ''} indexed"
+
+
+def sentence(text: str) -> str:
+    """Error texts are lower-case fragments in the CLI; on the page they read as sentences."""
+    text = text.strip()
+    if not text:
+        return "Something went wrong."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def to_json(resp: Response) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -73,7 +74,7 @@ class App:
             mode_ok = self.settings.with_(mode=mode or None, top_k=int(k or self.settings.top_k))
             resp = self.searcher.search(question, k=mode_ok.top_k, mode=mode_ok.mode, filters=filters)
         except RagError as exc:
-            return fail(_sentence(str(exc)))
+            return fail(render.sentence(str(exc)))
         except Exception as exc:
             log.exception("search failed")
             return fail(f"The search failed ({type(exc).__name__}). Try again; if it keeps "
@@ -93,7 +94,7 @@ class App:
         try:
             src = self.searcher.snapshot().db.source(hit["path"])
         except RagError as exc:
-            return render.message(_sentence(str(exc)), error=True)
+            return render.message(render.sentence(str(exc)), error=True)
         except Exception:
             log.exception("source view failed")
             return render.message("Could not open that article. Search again and retry.", error=True)
@@ -114,7 +115,7 @@ class App:
                               _date(since, "since"), _date(until, "until"))
             resp = self.searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
         except RagError as exc:
-            raise gr.Error(_sentence(str(exc)), print_exception=False) from None
+            raise gr.Error(render.sentence(str(exc)), print_exception=False) from None
         except Exception as exc:
             log.exception("api search failed")
             raise gr.Error(f"the search failed ({type(exc).__name__})", print_exception=False) from None
@@ -130,17 +131,12 @@ class App:
             return []
         return [[p, m.title or "", m.outlet or "", m.date or ""] for p, m in sorted(meta.items())]
 
-    def facets(self) -> tuple[list[str], list[str]]:
-        docs = self.documents()
-        return sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs]
-
     def refresh(self) -> tuple[Any, ...]:
         """(table, outlet choices, file choices, removable files, count): on every page load."""
         docs = self.documents()
-        outlets, paths = self.facets()
-        files = sorted({p.split("#", 1)[0] for p in paths})
+        outlets, paths, files = facets(docs)
         return (docs, _update(choices=outlets), _update(choices=paths),
-                _update(choices=files, value=None), count_text(len(docs)))
+                _update(choices=files, value=None), render.count_text(len(docs)))
 
     def _build(self, progress: Any = None, **kw: Any) -> BuildReport:
         def report(stage: str, done: int, total: int) -> None:
@@ -152,16 +148,19 @@ class App:
 
     def _run(self, what: str, fn: Callable[[], BuildReport], clear: tuple[Any, ...] = ()) -> tuple[Any, ...]:
         """(message, *refresh(), *clear-on-success): a build's outcome in plain words."""
-        keep = tuple(_update() for _ in clear)
+        before = {d[0] for d in self.documents()}
         try:
             report = fn()
-        except RagError as exc:
-            return (render.message(f"{what}: {_sentence(str(exc))}", error=True), *self.refresh(), *keep)
         except Exception as exc:
-            log.exception("%s failed", what)
-            return (render.message(f"{what} failed ({type(exc).__name__}: {exc}).", error=True),
-                    *self.refresh(), *keep)
-        text, skipped = outcome(what, report)
+            if isinstance(exc, RagError):
+                text = render.sentence(str(exc))
+            else:
+                log.exception("%s failed", what)
+                text = f"failed ({type(exc).__name__}: {exc})."
+            keep = (_update() for _ in clear)
+            return (render.message(f"{what}: {text}", error=True), *self.refresh(), *keep)
+        after = {d[0] for d in self.documents()}
+        text, skipped = render.build_outcome(what, report, sorted(after - before), sorted(before - after))
         return (render.message(text, error=skipped), *self.refresh(), *clear)
 
     def rebuild(self, full: bool = False, progress: Any = None) -> tuple[Any, ...]:
@@ -169,20 +168,20 @@ class App:
         return self._run("Rebuild", lambda: self._build(progress, full=bool(full)))
 
     def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[Any, ...]:
-        if not files:
+        paths = [Path(getattr(f, "name", f)) for f in files or []]
+        if not paths:
             return self._refuse("Choose one or more files to upload first.", 1)
         limit = self.settings.max_upload_mb
-        for f in files:
-            path = Path(getattr(f, "name", f))
+        for path in paths:
             if path.suffix.lower() not in FORMATS:
-                return self._refuse(f"{path.name} is not an article file this app reads "
-                                    f"({SUFFIXES}).", 1)
+                return self._refuse(f"{path.name} is not an article file this app reads ({SUFFIXES}).", 1)
+            if not path.is_file():
+                return self._refuse(f"The upload of {path.name} did not arrive; add it again.", 1)
             if path.stat().st_size > limit * 1024 * 1024:
                 return self._refuse(f"{path.name} is larger than the upload limit of {limit} MB.", 1)
 
         def go() -> BuildReport:
-            saved = [save_new(self.settings.data_dir, Path(getattr(f, "name", f)).name,
-                              Path(getattr(f, "name", f)).read_bytes()) for f in files]
+            saved = [save_new(self.settings.data_dir, p.name, p.read_bytes()) for p in paths]
             return self._build(progress, paths=saved)
 
         return self._run("Upload", go, clear=(None,))
@@ -199,7 +198,8 @@ class App:
                                 f"{self.settings.max_upload_mb} MB.", 2)
 
         def go() -> BuildReport:
-            saved = save_new(self.settings.data_dir, sanitize_name(title[:60]), body)
+            name = re.sub(r"[\W_]+", "-", title)[:60].strip("-") or "article"  # a title, not a path
+            saved = save_new(self.settings.data_dir, sanitize_name(f"{name}.txt"), body)
             return self._build(progress, paths=[saved])
 
         return self._run("Add article", go, clear=("", ""))
@@ -218,34 +218,10 @@ class App:
         return (render.message(text, error=True), *self.refresh(), *(_update() for _ in range(n_clear)))
 
 
-def outcome(what: str, report: BuildReport) -> tuple[str, bool]:
-    """What a build did, in plain words, and whether some file could not be indexed."""
-    skipped = {w.split(": ", 1)[0] for w in report.warnings}
-    added = [p for p in report.added if p not in skipped]
-    if report.up_to_date:
-        text = f"{what}: the index was already up to date"
-    else:
-        changes = [f"{len(paths)} {label}" + (f": {', '.join(paths)}" if len(paths) <= 3 else "")
-                   for paths, label in ((added, "added"), (report.changed, "changed"),
-                                        (report.removed, "removed")) if paths]
-        text = f"{what}: done in {report.seconds:.1f} s" + (f" ({'; '.join(changes)})" if changes else "")
-    text += f". {report.documents} documents, {report.chunks} passages indexed."
-    if report.warnings:
-        text += " Not indexed: " + "; ".join(report.warnings) + "."
-    return text, bool(report.warnings)
-
-
-def count_text(n: int) -> str:
-    return f"**{n}** document{'s' if n != 1 else ''} indexed"
-
-
-def _sentence(text: str) -> str:
-    """Error texts are lower-case fragments in the CLI; on the page they read as sentences."""
-    text = text.strip()
-    if not text:
-        return "Something went wrong."
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+def facets(docs: list[list[Any]]) -> tuple[list[str], list[str], list[str]]:
+    """The filter choices (outlets, indexed paths) and the removable data files."""
+    return (sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs],
+            sorted({d[0].split("#", 1)[0] for d in docs}))
 
 
 def _date(value: str | None, which: str) -> str | None:

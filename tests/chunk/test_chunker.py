@@ -1,3 +1,5 @@
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +28,7 @@ def test_chunks_overlap_by_one_sentence_and_fit_budget():
     text = " ".join(f"Sentence number {i} has exactly seven words." for i in range(20))
     chunks = chunk_source(make(text), words, max_tokens=30, overlap=1)
     assert len(chunks) > 3
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in itertools.pairwise(chunks):
         assert a.sentences[-1] == b.sentences[0]
     for c in chunks:
         assert words([c.text])[0] <= 28

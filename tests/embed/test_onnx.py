@@ -21,8 +21,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-WORDS = ("market election minister drought vaccine ceasefire inflation satellite court ruling protest "
-         "harvest tariff refinery glacier startup merger strike budget deficit telescope").split()
+WORDS = ("market", "election", "minister", "drought", "vaccine", "ceasefire", "inflation", "satellite",
+         "court", "ruling", "protest", "harvest", "tariff", "refinery", "glacier", "merger", "telescope")
 
 
 def _model_dir() -> Path:
@@ -91,12 +91,12 @@ def test_matches_sentence_transformers(encoder: OnnxEncoder, st_model: Any) -> N
 
 
 def test_batching_and_order_do_not_change_vectors(encoder: OnnxEncoder) -> None:
-    texts = varied_texts()[::7]
+    texts = varied_texts()[::10]
     full = encoder.encode(texts, batch_size=64)
     small = encoder.encode(texts, batch_size=3)
-    single = np.vstack([encoder.encode([t]) for t in texts[:10]])
+    single = np.vstack([encoder.encode([t]) for t in texts[:6]])
     np.testing.assert_allclose(full, small, atol=1e-5)
-    np.testing.assert_allclose(full[:10], single, atol=1e-5)
+    np.testing.assert_allclose(full[:6], single, atol=1e-5)
 
 
 def test_edge_inputs(encoder: OnnxEncoder) -> None:
@@ -163,7 +163,7 @@ def test_export_replaces_whole_folder_or_nothing(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(onnx_mod, "_export_into", _fake_export)
     export_onnx(_model_dir(), out)
-    assert sorted(p.name for p in out.iterdir()) == [CONFIG_FILE, MODEL_FILE]
+    assert {p.name for p in out.iterdir()} == {CONFIG_FILE, MODEL_FILE}
     assert (out / MODEL_FILE).read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 

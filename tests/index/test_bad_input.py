@@ -143,7 +143,7 @@ def test_fuzz_loader(raw: bytes, name: str) -> None:
     from rag.load.formats import Skip
 
     try:
-        sources, warnings = extract(name, raw)
+        sources, _warnings = extract(name, raw)
     except Skip as exc:
         assert "\n" not in str(exc)
         return

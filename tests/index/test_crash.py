@@ -70,7 +70,7 @@ def test_kill_dash_nine_never_breaks_the_index(tmp_path: Path, fresh_index: Path
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         # The finished state's manifest would list exactly these documents with their hashes.
-        _check(settings, states + [_expected(settings, data)])
+        _check(settings, [*states, _expected(settings, data)])
         now = read_manifest(current_generation(fresh_index))["documents"]
         if now != states[-1]:
             completed += 1

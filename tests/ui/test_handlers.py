@@ -109,7 +109,7 @@ def test_failed_build_is_a_message(app: App, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(app, "_build", boom)
     msg = app.rebuild(False)[0]
-    assert "Rebuild failed (OSError: no space left on device)" in msg and 'role="alert"' in msg
+    assert "Rebuild: failed (OSError: no space left on device)" in msg and 'role="alert"' in msg
 
 
 def test_add_then_remove_a_pasted_article(sample_index: dict[str, Path], tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ import re
 from rag.index.build import BuildReport
 from rag.records import AnswerSentence, Citation, Metadata, Response, Result, Source
 from rag.ui import render
-from rag.ui.web import _sentence, count_text, outcome
 
 EVIL = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
@@ -88,14 +87,14 @@ def test_messages_are_escaped_and_announced() -> None:
 def test_build_outcome_in_plain_words() -> None:
     report = BuildReport(documents=6, chunks=40, added=["new.txt", "bad.txt"], seconds=1.25,
                          warnings=["bad.txt: skipped, no article text (only page chrome)"])
-    text, skipped = outcome("Upload", report)
+    text, skipped = render.build_outcome("Upload", report, ["new.txt"], [])
     assert skipped
     assert text.startswith("Upload: done in 1.2 s (1 added: new.txt). 6 documents, 40 passages indexed.")
     assert "Not indexed: bad.txt: skipped" in text
-    same, _ = outcome("Rebuild", BuildReport(documents=5, chunks=31, up_to_date=True))
+    same, _ = render.build_outcome("Rebuild", BuildReport(documents=5, chunks=31, up_to_date=True), [], [])
     assert same == "Rebuild: the index was already up to date. 5 documents, 31 passages indexed."
 
 
 def test_small_wordings() -> None:
-    assert count_text(1) == "**1** document indexed" and count_text(5) == "**5** documents indexed"
-    assert _sentence("the question is empty: type a question") == "The question is empty: type a question."
+    assert render.count_text(1) == "**1** document indexed" and render.count_text(5) == "**5** documents indexed"
+    assert render.sentence("the question is empty: type a question") == "The question is empty: type a question."

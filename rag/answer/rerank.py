@@ -1,0 +1,141 @@
+"""Second stage: look closer at the first stage's best passages and re-order them.
+
+Two implementations behind one small interface:
+
+* ``SentenceReranker`` (default) uses what the index already stores: every sentence's embedding.
+  A passage that contains one sentence saying exactly what was asked is a better answer than a
+  passage that is only about the same topic on average, which is what a whole-passage vector
+  measures. The best sentence's cosine is fused with the first-stage order (reciprocal ranks,
+  so no score scale has to be matched across queries or corpora).
+* ``CrossEncoderReranker`` runs a sentence-transformers ``CrossEncoder`` from a local folder
+  (``settings.cross_encoder``) when ``settings.rerank == "cross-encoder"``; imported lazily so
+  queries never pay for torch unless asked to.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import RagError
+from rag.search.fusion import rrf
+from rag.search.retriever import Candidate
+
+SENTENCE_WEIGHT = 1.0  # weight of the best-sentence ranking against the first-stage ranking
+CE_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What a second stage may look at for one candidate."""
+
+    text: str  # what was embedded: "title\nchunk text"
+    sentence_vectors: np.ndarray  # (sentences, dim), stored at index time
+
+
+class Reranker(Protocol):
+    name: str
+
+    def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
+               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+        """The same candidates, re-scored and re-ordered best first."""
+        ...
+
+
+def best_sentence(qvec: np.ndarray, sentence_vectors: np.ndarray) -> float:
+    if not len(sentence_vectors):
+        return 0.0
+    return float(np.max(sentence_vectors @ qvec))
+
+
+class NoReranker:
+    name = "none"
+
+    def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
+               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+        return [replace(c, sentence=best_sentence(qvec, p.sentence_vectors))
+                for c, p in zip(cands, passages, strict=True)]
+
+
+class SentenceReranker:
+    """First-stage order fused (RRF) with the order by best-sentence cosine."""
+
+    name = "sentence"
+
+    def __init__(self, weight: float = SENTENCE_WEIGHT) -> None:
+        self.weight = weight
+
+    def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
+               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+        scored = [replace(c, sentence=best_sentence(qvec, p.sentence_vectors))
+                  for c, p in zip(cands, passages, strict=True)]
+        first = list(range(len(scored)))
+        by_sentence = sorted(first, key=lambda i: (-scored[i].sentence, i))
+        fused = rrf([first, by_sentence], k=rrf_k, weights=[1.0, self.weight])
+        return [replace(scored[i], score=s) for i, s in fused]
+
+
+class CrossEncoderReranker:
+    """A local CrossEncoder's relevance score orders the candidates."""
+
+    name = "cross-encoder"
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                if not Path(self.folder).is_dir():
+                    raise RagError(f"no cross-encoder model folder at {self.folder}")
+                try:
+                    from sentence_transformers import CrossEncoder
+                except ImportError:
+                    raise RagError("rerank=cross-encoder needs sentence-transformers installed") from None
+                try:
+                    self._model = CrossEncoder(self.folder, device="cpu", local_files_only=True)
+                except Exception as exc:
+                    raise RagError(f"cannot load the cross-encoder at {self.folder}: {exc}") from None
+            return self._model
+
+    def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
+               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+        if not cands:
+            return []
+        model = self._load()
+        logits = np.asarray(model.predict([(query, p.text) for p in passages],
+                                          batch_size=CE_BATCH, show_progress_bar=False), dtype=float)
+        scored = [replace(c, score=float(s), sentence=best_sentence(qvec, p.sentence_vectors))
+                  for c, s, p in zip(cands, logits.reshape(len(cands), -1)[:, -1], passages,
+                                                 strict=True)]
+        order = sorted(range(len(scored)), key=lambda i: (-scored[i].score, i))
+        return [scored[i] for i in order]
+
+
+_CACHE: dict[tuple[str, str | None], Reranker] = {}
+
+
+def get_reranker(settings: Settings, kind: str | None = None) -> Reranker:
+    """The configured second stage (one instance per kind and folder, so models load once)."""
+    kind = kind or settings.rerank
+    key = (kind, settings.cross_encoder if kind == "cross-encoder" else None)
+    if key not in _CACHE:
+        if kind == "none":
+            _CACHE[key] = NoReranker()
+        elif kind == "sentence":
+            _CACHE[key] = SentenceReranker()
+        elif kind == "cross-encoder":
+            if not settings.cross_encoder:
+                raise RagError("rerank=cross-encoder needs a model folder: set RAG_CROSS_ENCODER")
+            _CACHE[key] = CrossEncoderReranker(settings.cross_encoder)
+        else:
+            raise RagError(f"unknown rerank '{kind}'")
+    return _CACHE[key]

@@ -1,0 +1,114 @@
+"""`rag eval`: score the production pipeline, mode by mode, on questions or a BEIR dataset.
+
+Every row runs the real ``Searcher`` with the user's settings, changed only in mode and second
+stage, so the numbers describe what `rag query` returns. Output: a rich table on stdout and,
+with ``--report``, the same numbers (plus per-question details) as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.config import MODES, Settings
+from rag.errors import RagError
+
+ROW_MODES = ("all", *MODES)
+
+
+@dataclass(frozen=True)
+class Row:
+    mode: str
+    rerank: str
+
+    @property
+    def label(self) -> str:
+        return self.mode if self.rerank == "none" else f"{self.mode} + {self.rerank}"
+
+
+@dataclass
+class RowResult:
+    row: Row
+    metrics: dict[str, float]
+    seconds: float
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rows_for(mode: str | None, settings: Settings) -> list[Row]:
+    """One row for a named mode (with the configured second stage); every mode for "all"."""
+    mode = mode or settings.mode
+    if mode not in ROW_MODES:
+        raise RagError(f"mode must be one of {', '.join(ROW_MODES)}, not '{mode}'")
+    if mode != "all":
+        return [Row(mode, settings.rerank)]
+    second = settings.rerank if settings.rerank != "none" else "sentence"
+    return [Row("dense", "none"), Row("bm25", "none"), Row("hybrid", "none"),
+            Row("hybrid", second)]
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Any]:
+    """A rich progress bar on stderr (a no-op object when quiet)."""
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        yield bar
+
+
+def run_eval(settings: Settings, *, questions: Path | None = None, beir: Path | None = None,
+             mode: str | None = None, report: Path | None = None) -> list[RowResult]:
+    rows = rows_for(mode, settings)
+    if beir is not None:
+        from rag.evaluate.beir import evaluate_beir
+
+        title, results, extra = evaluate_beir(settings, beir, rows)
+    elif questions is not None:
+        from rag.evaluate.questions import evaluate_questions
+
+        title, results, extra = evaluate_questions(settings, questions, rows)
+    else:
+        raise RagError("give a questions file or --beir DIR")
+    print_table(title, results)
+    if report is not None:
+        write_report(report, title, settings, results, extra)
+    return results
+
+
+def print_table(title: str, results: list[RowResult]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("mode")
+    names = list(results[0].metrics) if results else []
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column("s/query", justify="right")
+    for r in results:
+        per_q = r.seconds / max(1, len(r.details))
+        table.add_row(r.row.label, *(f"{r.metrics[n]:.3f}" for n in names), f"{per_q:.3f}")
+    Console().print(table)
+
+
+def write_report(path: Path, title: str, settings: Settings, results: list[RowResult],
+                 extra: dict[str, Any]) -> None:
+    retrieval = {k: getattr(settings, k) for k in (
+        "model", "top_k", "mode", "rerank", "cross_encoder", "chunk_tokens", "chunk_overlap",
+        "candidates", "rrf_k", "group_threshold")}
+    data = {"title": title, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "settings": retrieval, **extra,
+            "rows": [{"label": r.row.label, "mode": r.row.mode, "rerank": r.row.rerank,
+                      "metrics": {k: round(v, 4) for k, v in r.metrics.items()},
+                      "seconds": round(r.seconds, 2), "details": r.details} for r in results]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -1,0 +1,65 @@
+"""Embedding for builds: reuse what the live index already has, embed the rest in fixed
+batches — in this process or spread over worker processes, with identical results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.index.texts import vector_key
+
+EMBED_BATCH = 256  # texts per encode call; the partition is the same for any worker count
+Progress = Callable[[str, int, int], None]
+
+_worker_encoder = None
+
+
+def _init_worker(export: str) -> None:
+    global _worker_encoder
+    from rag.embed.onnx import OnnxEncoder
+
+    _worker_encoder = OnnxEncoder(Path(export), threads=1)
+
+
+def _encode_in_worker(texts: list[str]) -> np.ndarray:
+    assert _worker_encoder is not None
+    return _worker_encoder.encode(texts)
+
+
+def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
+                  workers: int, progress: Progress, stage: str) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (reused where the text was embedded before); and how many were new."""
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    todo: list[int] = []
+    for i, t in enumerate(texts):
+        v = reuse.get(vector_key(t))
+        if v is None:
+            todo.append(i)
+        else:
+            out[i] = v
+    batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
+    progress(stage, 0, len(todo))
+    done = 0
+    if workers > 1 and len(batches) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("spawn")  # fork would copy a loaded ONNX session's threads
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(str(export),)) as pool:
+            jobs = pool.map(_encode_in_worker, [[texts[i] for i in b] for b in batches])
+            for batch, vecs in zip(batches, jobs, strict=True):
+                out[batch] = vecs
+                done += len(batch)
+                progress(stage, done, len(todo))
+    elif batches:
+        from rag.embed.onnx import OnnxEncoder
+
+        encoder = OnnxEncoder(export)
+        for batch in batches:
+            out[batch] = encoder.encode([texts[i] for i in batch])
+            done += len(batch)
+            progress(stage, done, len(todo))
+    return out, len(todo)

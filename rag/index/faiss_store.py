@@ -1,0 +1,89 @@
+"""The embedded store: each state is a generation folder of files, made live by one atomic
+pointer flip (see ``rag.index.generation``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embed import ModelInfo
+from rag.errors import IndexIncompatible, IndexMissing
+from rag.index.chunkdb import ChunkDB
+from rag.index.generation import (
+    NewGeneration,
+    check_compatible,
+    current_generation,
+    read_manifest,
+    verify_files,
+)
+from rag.index.store import BuildResult, Previous
+from rag.index.texts import sentences_of, vector_key
+from rag.index.vectors import build_index, choose_kind
+from rag.search.bm25 import BM25Index
+
+
+class FaissStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def previous(self, model: ModelInfo) -> Previous | None:
+        try:
+            gen = current_generation(self.settings.index_dir)
+            manifest = read_manifest(gen)
+            check_compatible(manifest, model.id)
+            verify_files(gen, manifest)
+            if manifest.get("chunking") != self.settings.chunking():
+                return None
+            db = ChunkDB(gen / "chunks.sqlite")
+            try:
+                chunks = db.all_chunks()
+                sources = db.sources()
+                files = db.files()
+            finally:
+                db.close()
+            vecs = np.load(gen / "vectors.npy", mmap_mode="r")
+            sent_vecs = np.load(gen / "sentences.npy", mmap_mode="r")
+        except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
+            return None  # damaged or foreign: everything is rebuilt from the files
+        from rag.index.texts import embed_text
+
+        titles = {s.path: s.metadata.title for s in sources}
+        reuse: dict[str, np.ndarray] = {}
+        for row, c in enumerate(chunks):
+            reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
+        texts, _ = sentences_of(chunks)
+        for row, t in enumerate(texts):
+            reuse.setdefault(vector_key(t), sent_vecs[row])
+        return Previous(files, sources, reuse, len(sources), len(chunks))
+
+    def commit(self, result: BuildResult) -> str:
+        s = self.settings
+        new = NewGeneration(s.index_dir)
+        try:
+            db = ChunkDB.create(new.path / "chunks.sqlite")
+            db.write(result.sources, result.chunks, result.files, result.sentence_rows)
+            db.close()
+            np.save(new.path / "vectors.npy", result.vectors)
+            np.save(new.path / "sentences.npy", result.sentence_vectors)
+            kind = choose_kind(len(result.chunks), s.ann, s.ann_threshold)
+            build_index(result.vectors, kind).save(new.path)
+            BM25Index.build(result.texts).save(new.path)
+            m = result.model
+            final = new.commit({
+                "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length,
+                          "export": result.export},
+                "chunking": s.chunking(),
+                "ann": kind,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "counts": {"documents": len(result.sources), "chunks": len(result.chunks),
+                           "files": len(result.files)},
+                "documents": {src.path: src.content_hash for src in result.sources},
+                **result.manifest,
+            })
+        except BaseException:
+            new.abandon()
+            raise
+        return final.name
