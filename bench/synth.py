@@ -64,5 +64,5 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 131
 
 
 def recall_at(found: np.ndarray, truth: np.ndarray, k: int) -> float:
-    hits = sum(len(set(f[:k].tolist()) & set(t[:k].tolist())) for f, t in zip(found, truth))
+    hits = sum(len(set(f[:k].tolist()) & set(t[:k].tolist())) for f, t in zip(found, truth, strict=True))
     return hits / (k * len(truth))

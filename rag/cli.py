@@ -144,7 +144,7 @@ def status(data: DataOpt = None, index: IndexOpt = None,
 
 
 @app.command("eval")
-def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions JSONL (id, question, answerable, relevant).")] = None,
+def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions JSONL (the eval format).")] = None,
              beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,

@@ -46,6 +46,15 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _quantize(src: Path, dst: Path) -> None:
+    """Dynamic int8 weights. Per-channel: per-tensor QInt8 dropped mean cosine to fp32 to 0.95 on news
+    text (top-10 neighbour overlap 0.76); per-channel keeps 0.994 (overlap 0.89)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _quiet(""):
+        quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True)
+
+
 def _transformer_dir(model_dir: Path) -> Path:
     """Folder of the Transformer module (usually the model folder itself)."""
     return model_dir / str(_read_json(model_dir / "modules.json")[0]["path"])
@@ -198,11 +207,7 @@ def _export_into(model_dir: Path, tmp: Path, meta: dict[str, Any], quantize: boo
     else:
         raise RagError(f"{model_dir} has no tokenizer.json and no fast tokenizer to write one from")
     if quantize:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        # Per-channel weights: per-tensor QInt8 dropped mean cosine to 0.95 on news text; per-channel 0.994.
-        with _quiet(""):
-            quantize_dynamic(tmp / MODEL_FILE, tmp / INT8_FILE, weight_type=QuantType.QInt8, per_channel=True)
+        _quantize(tmp / MODEL_FILE, tmp / INT8_FILE)
     return {
         "format_version": FORMAT_VERSION,
         "max_seq_length": int(st.max_seq_length or hf_tok.model_max_length),
@@ -245,12 +250,10 @@ class OnnxEncoder:
         # CPUs this process may use (affinity-aware), not the host's count: avoids oversubscription.
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         opts.intra_op_num_threads = threads or cpus or 1
-        opts.inter_op_num_threads = 1  # one graph at a time: parallelism is inside each op
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.inter_op_num_threads = 1  # sequential graph (ORT default); parallelism is inside each op
         opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(self.onnx_dir / model_file), opts,
-                                             providers=["CPUExecutionProvider"])
+        path = str(self.onnx_dir / model_file)
+        self._session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
 
     @property
@@ -260,11 +263,6 @@ class OnnxEncoder:
     @property
     def max_seq_length(self) -> int:
         return int(self.config["max_seq_length"])
-
-    @property
-    def source(self) -> dict[str, Any]:
-        """Identity of the model the export came from, for index compatibility checks."""
-        return dict(self.config["source"])
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):  # a bare str is a Sequence[str]: it would embed char by char
@@ -289,8 +287,9 @@ class OnnxEncoder:
         ids = [e.ids for e in self._tokenizer.encode_batch(items)]
         # Longest first, like ST: batches of similar length waste little compute on padding.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        for start in range(0, len(order), max(1, batch_size)):
-            idx = order[start:start + batch_size]
+        step = max(1, batch_size)
+        for start in range(0, len(order), step):
+            idx = order[start:start + step]
             out[idx] = self._run([ids[i] for i in idx])
         return out
 

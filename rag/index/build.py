@@ -69,7 +69,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     report = BuildReport()
     info = resolve(settings.model)
     store = open_store(settings)
-    prev = None if full else store.previous(info)
+    prev = store.previous(info)
     prev_files = prev.files if prev else {}
     entries = _entries(settings, paths)
     wanted = {e.path for e in entries}
@@ -82,7 +82,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     for i, e in enumerate(entries):
         progress("checking files", i, len(entries))
         h = file_hash(e) if e.size <= settings.max_file_mb * 1024 * 1024 else f"size:{e.size}"
-        if prev_files.get(e.path) != h:
+        if full or prev_files.get(e.path) != h:
             to_load.append(e)
     loaded = load_files(to_load, settings.max_file_mb)
     report.warnings = loaded.warnings
@@ -93,7 +93,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
             and (p in wanted or paths is not None)}
     report.removed = sorted(p for p in prev_files if p not in kept and p not in reloaded)
     report.added = sorted(p for p in reloaded if p not in prev_files)
-    report.changed = sorted(p for p in reloaded if p in prev_files)
+    report.changed = sorted(p for p in reloaded if p in prev_files and prev_files[p] != loaded.file_hashes.get(p))
     if prev and not to_load and not report.removed:
         report.up_to_date = True
         report.documents, report.chunks = prev.documents, prev.chunks
@@ -108,7 +108,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     files = {p: h for p, h in prev_files.items() if p in kept}
     files.update({p: h for p, h in loaded.file_hashes.items() if p in reloaded})
 
-    result = _embed(settings, info, prev, sources, files, progress, report)
+    result = _embed(settings, info, None if full else prev, sources, files, progress, report)
     result.manifest["build_seconds"] = round(time.perf_counter() - t0, 3)
     progress("writing index", 0, 1)
     report.generation = store.commit(result)

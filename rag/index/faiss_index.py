@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -26,8 +27,8 @@ HNSW_EF_SEARCH = 96
 IVF_MIN_TRAIN_PER_LIST = 39  # FAISS warns (and clusters badly) below this
 IVF_TRAIN_PER_LIST = 40  # training sample per list: k-means cost grows with it, quality barely
 IVF_NITER = 12
-IVF_PROBE_SHARE = 0.03  # share of the lists visited per query (at least IVF_MIN_PROBE)
-IVF_MIN_PROBE = 16
+IVF_PROBE_SHARE = 0.03  # share of the lists visited per query (at least IVF_MIN_PROBE):
+IVF_MIN_PROBE = 32  # recall@10 0.95 -> 0.98 from 16 to 32 probes at 100k, for +0.2 ms
 RESCORE = 3  # exact re-scoring of the best RESCORE*k (>= RESCORE_MIN) approximate candidates
 RESCORE_MIN = 48
 SEED = 1234
@@ -52,7 +53,8 @@ class FaissIndex:
         self.kind = kind
         self.vectors = vectors  # float32 (n, dim), in memory or memory-mapped: for re-scoring
         if kind == "hnsw":
-            faiss.downcast_index(index).hnsw.efSearch = HNSW_EF_SEARCH
+            inner: Any = faiss.downcast_index(index)
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: AnnKind) -> FaissIndex:

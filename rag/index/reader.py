@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -91,8 +91,16 @@ class SnapshotHolder:
         self._lock = threading.Lock()
         self._snap: Snapshot | None = None
         self._pointer: str | None = None
+        self._pg: Any = None
 
     def get(self) -> Snapshot:
+        if self.settings.store == "postgres":  # same attributes; it follows rag_meta.generation
+            with self._lock:
+                if self._pg is None:
+                    from rag.index.pg_snapshot import PgHolder
+
+                    self._pg = PgHolder(self.settings)
+            return cast(Snapshot, self._pg.get())
         pointer = self._read_pointer()
         with self._lock:
             if self._snap is None or pointer != self._pointer:

@@ -12,6 +12,10 @@ from rag.load.reader import file_hash
 
 
 def indexed_files(settings: Settings) -> dict[str, str]:
+    if settings.store == "postgres":
+        from rag.index.pg_status import pg_files
+
+        return pg_files(settings)
     db = ChunkDB(current_generation(settings.index_dir) / "chunks.sqlite")
     try:
         return db.files()
@@ -20,19 +24,24 @@ def indexed_files(settings: Settings) -> dict[str, str]:
 
 
 def index_status(settings: Settings) -> dict[str, Any]:
-    gen = current_generation(settings.index_dir)
-    manifest = read_manifest(gen)
-    db = ChunkDB(gen / "chunks.sqlite")
-    indexed = db.files()
-    docs = db.metadata()
-    db.close()
+    if settings.store == "postgres":
+        from rag.index.pg_status import pg_state
+
+        generation, manifest, indexed, docs = pg_state(settings)
+    else:
+        gen = current_generation(settings.index_dir)
+        generation, manifest = gen.name, read_manifest(gen)
+        db = ChunkDB(gen / "chunks.sqlite")
+        indexed = db.files()
+        docs = db.metadata()
+        db.close()
     on_disk = {e.path: e for e in discover(settings.data_dir)}
     changed = sorted(p for p, e in on_disk.items() if p in indexed
                      and e.size <= settings.max_file_mb * 1024 * 1024 and file_hash(e) != indexed[p])
     return {
         "index": str(settings.index_dir),
         "data": str(settings.data_dir),
-        "generation": gen.name,
+        "generation": generation,
         "documents": manifest["counts"]["documents"],
         "chunks": manifest["counts"]["chunks"],
         "model": manifest["model"]["id"],

@@ -29,7 +29,7 @@ class Loaded:
 
 def discover(data_dir: Path) -> list[FileEntry]:
     """Supported files under ``data_dir``, recursively, hidden files and folders left out."""
-    entries = []
+    entries: list[FileEntry] = []
     if not data_dir.is_dir():
         return entries
     for p in sorted(data_dir.rglob("*")):

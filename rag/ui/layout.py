@@ -18,6 +18,7 @@ from rag.ui.web import EXAMPLES, App, facets
 INTRO = ("Ask a question about the articles. Answers come from the text itself, with the "
          "source of every passage.")
 SEARCHING = render.message("Searching…", busy=True)
+WORKING = render.message("Working on the index… searches keep working meanwhile.", busy=True)
 # Bring the cited span into view (in the article box and on the page) whenever a source is shown.
 SCROLL_TO_MARK = """watch('value', () => {
   const box = element.querySelector('.rag-source'); const mark = box && box.querySelector('mark');
@@ -26,7 +27,6 @@ SCROLL_TO_MARK = """watch('value', () => {
   const top = mark.getBoundingClientRect().top;
   if (top < 0 || top > innerHeight - 80) window.scrollBy(0, top - innerHeight / 3);
 });"""
-WORKING = render.message("Working on the index… searches keep working meanwhile.", busy=True)
 
 
 def _js_value(*values: str) -> str:

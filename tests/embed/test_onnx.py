@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,9 +86,25 @@ def test_matches_sentence_transformers(encoder: OnnxEncoder, st_model: Any) -> N
     assert got.dtype == np.float32 and got.shape == want.shape == (len(texts), encoder.dim)
     cos = (got * want).sum(axis=1) / (np.linalg.norm(got, axis=1) * np.linalg.norm(want, axis=1))
     worst = int(np.argmin(cos))
-    print(f"\nONNX vs SentenceTransformer: min cosine {cos.min():.6f} over {len(texts)} texts")
+    print(f"\nONNX vs SentenceTransformer: min cosine {cos.min():.7f} over {len(texts)} texts")
     assert cos.min() >= 0.999, f"row {worst} {texts[worst]!r}: cosine {cos[worst]:.6f}"
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_option_stays_close(export_dir: Path, encoder: OnnxEncoder, tmp_path: Path) -> None:
+    qdir = tmp_path / "q"
+    qdir.mkdir()
+    for name in (TOKENIZER_FILE, CONFIG_FILE):
+        shutil.copy(export_dir / name, qdir / name)
+    onnx_mod._quantize(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
+    cfg = json.loads((qdir / CONFIG_FILE).read_text(encoding="utf-8"))
+    (qdir / CONFIG_FILE).write_text(json.dumps({**cfg, "int8_file": onnx_mod.INT8_FILE}), encoding="utf-8")
+    texts = varied_texts()[::8]
+    cos = (OnnxEncoder(qdir, quantized=True).encode(texts) * encoder.encode(texts)).sum(axis=1)
+    print(f"\nint8 vs fp32: min cosine {cos.min():.4f}, mean {cos.mean():.4f}")
+    assert cos.mean() >= 0.98 and cos.min() >= 0.9
+    with pytest.raises(RagError, match="int8"):
+        OnnxEncoder(export_dir, quantized=True)
 
 
 def test_batching_and_order_do_not_change_vectors(encoder: OnnxEncoder) -> None:

@@ -1,0 +1,39 @@
+"""`rag status` and `rag remove` for the PostgreSQL store: the live generation's files and documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.config import Settings
+from rag.index import pg_db
+from rag.records import Metadata
+
+
+def pg_files(settings: Settings) -> dict[str, str]:
+    conn = pg_db.connect(pg_db.database_url(settings))
+    try:
+        pg_db.read_meta(conn)
+        return dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
+    finally:
+        conn.close()
+
+
+def pg_state(settings: Settings) -> tuple[str, dict[str, Any], dict[str, str], dict[str, Metadata]]:
+    """(generation name, manifest, indexed files, live documents' metadata), read consistently."""
+    import psycopg
+
+    from rag.errors import IndexMissing
+
+    conn = pg_db.connect(pg_db.database_url(settings))
+    try:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            meta = pg_db.read_meta(conn)
+            if not meta["generation"]:
+                raise IndexMissing("no index in the database yet: run `rag index` first")
+            files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
+            docs = {r[0]: Metadata(r[1], r[2], r[3], r[4]) for r in conn.execute(
+                "SELECT path, title, author, date, outlet FROM rag_documents WHERE dead IS NULL")}
+        return f"pg-{meta['generation']}", meta["manifest"], files, docs
+    finally:
+        conn.close()

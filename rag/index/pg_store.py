@@ -1,0 +1,254 @@
+"""The PostgreSQL + pgvector store: the same index as ``FaissStore``, in tables shared by replicas.
+
+A commit is one transaction. Documents are versioned by generation (``born``/``dead``): a commit
+adds the new and changed documents (born now), marks the removed and replaced ones dead, bumps
+``rag_meta.generation`` and drops what died two generations ago. So readers that are still on the
+previous generation keep seeing exactly it, a replica notices the new generation with one tiny
+query, and a writer killed at any moment leaves only whole commits (PostgreSQL rolls back the
+rest). Unchanged documents are never rewritten: an update costs what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embed import ModelInfo
+from rag.errors import RagError
+from rag.index import pg_db
+from rag.index.chunkdb import source_file
+from rag.index.store import BuildResult, Previous
+from rag.index.texts import vector_key
+from rag.records import Chunk, Metadata, Source
+from rag.search.bm25 import analyze
+from rag.util import sha256_text
+
+BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexes afterwards
+
+
+class PostgresStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = pg_db.database_url(settings)
+        self._seen: int | None = None  # generation that previous() read, for the conflict check
+
+    # ---- reading back for an incremental build ----------------------------------------------
+    def previous(self, model: ModelInfo) -> Previous | None:
+        import psycopg
+
+        conn = pg_db.connect(self.url)
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():  # one consistent view of meta, documents and vectors
+                try:
+                    meta = pg_db.read_meta(conn)
+                except RagError as exc:
+                    if "no index" in str(exc):
+                        return None
+                    raise
+                self._seen = int(meta["generation"])
+                m = meta["manifest"]
+                if not compatible(m, model, self.settings) or not self._seen:
+                    return None
+                return self._load_previous(conn)
+        finally:
+            conn.close()
+
+    def _load_previous(self, conn: Any) -> Previous:
+        files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
+        rows = conn.execute(
+            "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted "
+            'FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
+        sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7]),
+                          tuple(tuple(x) for x in r[8]), bool(r[9])) for r in rows]  # type: ignore[misc]
+        reuse: dict[str, np.ndarray] = {}
+        n_chunks = 0
+        for table in ("rag_chunks", "rag_sentences"):
+            cur = conn.cursor(binary=True)
+            cur.execute(f"SELECT t.key, t.embedding FROM {table} t JOIN rag_documents d ON d.id = t.doc_id "
+                        "WHERE d.dead IS NULL")
+            for key, vec in cur:
+                reuse.setdefault(key, vec)
+                n_chunks += table == "rag_chunks"
+        return Previous(files, sources, reuse, len(sources), n_chunks)
+
+    # ---- making a new state live ------------------------------------------------------------
+    def commit(self, result: BuildResult) -> str:
+        conn = pg_db.connect(self.url)
+        try:
+            pg_db.ensure_schema(conn, result.model.dim)
+            with conn.transaction():
+                gen = self._commit(conn, result)
+            if len(result.chunks) >= BULK_MIN:
+                conn.execute("ANALYZE rag_documents, rag_chunks, rag_sentences, rag_terms")
+            return f"pg-{gen}"
+        finally:
+            conn.close()
+
+    def _commit(self, conn: Any, result: BuildResult) -> int:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (pg_db.LOCK_KEY,))
+        now = conn.execute("SELECT generation FROM rag_meta FOR UPDATE").fetchone()[0]
+        gen = int(now) + 1
+        per_doc = _chunks_by_doc(result)
+        prints = {s.path: fingerprint(s, result, per_doc.get(s.path, [])) for s in result.sources}
+        live = {p: (i, fp) for i, p, fp in conn.execute(
+            "SELECT id, path, fingerprint FROM rag_documents WHERE dead IS NULL").fetchall()}
+        if self._seen is not None and int(now) != self._seen:
+            if {p: fp for p, (_, fp) in live.items()} == prints:
+                return int(now)  # another writer already made exactly this state live
+            raise RagError("another writer changed the index while this build ran: run it again")
+        kept = {p for p, (_, fp) in live.items() if prints.get(p) == fp}
+        retire = [i for p, (i, _) in live.items() if p not in kept]
+        _purge(conn, gen)
+        if retire:
+            conn.execute("UPDATE rag_documents SET dead = %s WHERE id = ANY(%s)", (gen, retire))
+        new = [s for s in result.sources if s.path not in kept]
+        n_new = sum(len(per_doc.get(s.path, [])) for s in new)
+        bulk = not kept and n_new >= BULK_MIN and _empty(conn)
+        if bulk:  # building an index once beats growing it row by row (pgvector's advice)
+            conn.execute("DROP INDEX IF EXISTS rag_chunks_hnsw, rag_terms_term, rag_terms_doc")
+        else:
+            _ensure_indexes(conn)
+        _insert(conn, result, new, per_doc, prints, gen)
+        if bulk:
+            conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            _ensure_indexes(conn)
+        _write_files(conn, result.files)
+        conn.execute("UPDATE rag_meta SET generation = %s, manifest = %s, committed_at = now()",
+                     (gen, _json(manifest(result, self.settings, len(kept)))))
+        return gen
+
+
+def compatible(m: dict[str, Any], model: ModelInfo, settings: Settings) -> bool:
+    """Same weights, dimensions and chunking: otherwise nothing can be reused."""
+    built = m.get("model", {})
+    return (str(built.get("id", "")).split("@")[-1] == model.id.split("@")[-1]
+            and built.get("dim") == model.dim and m.get("chunking") == settings.chunking())
+
+
+def fingerprint(src: Source, result: BuildResult, rows: list[int]) -> str:
+    """Everything a document's rows are made of: equal prints mean the rows can stay as they are."""
+    md = src.metadata
+    parts = [result.model.id, src.content_hash, src.format, md.title, md.author, md.date, md.outlet,
+             src.extracted, [result.chunks[i].chunk_id for i in rows],
+             [vector_key(result.texts[i]) for i in rows]]
+    return sha256_text(json.dumps(parts))
+
+
+def manifest(result: BuildResult, settings: Settings, kept: int) -> dict[str, Any]:
+    from rag.index.generation import FORMAT_VERSION
+
+    m = result.model
+    return {"format_version": FORMAT_VERSION, "store": "postgres",
+            "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length, "export": result.export},
+            "chunking": settings.chunking(), "ann": "hnsw",
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {"documents": len(result.sources), "chunks": len(result.chunks),
+                       "files": len(result.files), "kept_documents": kept},
+            **result.manifest}
+
+
+def _chunks_by_doc(result: BuildResult) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, c in enumerate(result.chunks):
+        out.setdefault(c.path, []).append(i)
+    return out
+
+
+def _empty(conn: Any) -> bool:
+    return conn.execute("SELECT NOT EXISTS (SELECT 1 FROM rag_chunks)").fetchone()[0]
+
+
+def _ensure_indexes(conn: Any) -> None:
+    for ddl in (pg_db.HNSW_INDEX, *pg_db.TERMS_INDEXES):
+        conn.execute(ddl)
+
+
+def _purge(conn: Any, gen: int) -> None:
+    """Drop documents that neither this generation nor the previous one (which readers may still
+    be on while this commit lands: ``KEEP_OLD`` of the FAISS store) can see."""
+    dead = [r[0] for r in conn.execute("SELECT id FROM rag_documents WHERE dead < %s", (gen,))]
+    if dead:
+        for table in ("rag_terms", "rag_sentences", "rag_chunks"):
+            conn.execute(f"DELETE FROM {table} WHERE doc_id = ANY(%s)", (dead,))
+        conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (dead,))
+
+
+def _reserve(conn: Any, n: int) -> int:
+    """First of ``n`` consecutive ids (the advisory lock makes this writer the only taker)."""
+    if n <= 0:
+        return 0
+    first = int(conn.execute("SELECT nextval('rag_ids')").fetchone()[0])
+    if n > 1:
+        conn.execute("SELECT setval('rag_ids', %s)", (first + n - 1,))
+    return first
+
+
+def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str, list[int]],
+            prints: dict[str, str], gen: int) -> None:
+    from psycopg.types.json import Jsonb
+
+    doc_ids = dict(zip([s.path for s in new], range(_reserve(conn, len(new)), 10**18), strict=False))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO rag_documents (id, path, file, content_hash, fingerprint, format, title, author, "
+            "date, outlet, text, spans, extracted, born) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            [(doc_ids[s.path], s.path, source_file(s.path), s.content_hash, prints[s.path], s.format,
+              s.metadata.title, s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
+              Jsonb([list(x) for x in s.spans]), s.extracted, gen) for s in new])
+    rows = [i for s in new for i in per_doc.get(s.path, [])]
+    sent_rows = sorted({j for i in rows for j in result.sentence_rows[i]})
+    sent_ids = dict(zip(sent_rows, range(_reserve(conn, len(sent_rows)), 10**18), strict=False))
+    spans = {j: sp for i in rows for j, sp in zip(result.sentence_rows[i], result.chunks[i].sentences, strict=True)}
+    sent_text = {j: result.chunks[i].text[s - result.chunks[i].start:e - result.chunks[i].start]
+                 for i in rows for j, (s, e) in zip(result.sentence_rows[i], result.chunks[i].sentences,
+                                                   strict=True)}
+    owner = {j: doc_ids[result.chunks[i].path] for i in rows for j in result.sentence_rows[i]}
+    with conn.cursor().copy('COPY rag_sentences (id, doc_id, start, "end", key, embedding) '
+                            "FROM STDIN WITH (FORMAT BINARY)") as cp:
+        cp.set_types(["int8", "int8", "int4", "int4", "text", "vector"])
+        for j in sent_rows:
+            cp.write_row((sent_ids[j], owner[j], spans[j][0], spans[j][1], vector_key(sent_text[j]),
+                          result.sentence_vectors[j]))
+    chunk_ids = dict(zip(rows, range(_reserve(conn, len(rows)), 10**18), strict=False))
+    terms: list[tuple[str, int, int, int]] = []
+    with conn.cursor().copy(
+            'COPY rag_chunks (id, doc_id, chunk_id, path, ordinal, start, "end", text, sentences, '
+            "sentence_ids, key, n_terms, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
+        cp.set_types(["int8", "int8", "text", "text", "int4", "int4", "int4", "text", "jsonb", "int8[]",
+                      "text", "int4", "vector"])
+        for i in rows:
+            c: Chunk = result.chunks[i]
+            tokens = analyze(result.texts[i])
+            doc = doc_ids[c.path]
+            terms.extend((t, chunk_ids[i], doc, n) for t, n in Counter(tokens).items())
+            cp.write_row((chunk_ids[i], doc, c.chunk_id, c.path, c.ordinal, c.start, c.end, c.text,
+                          Jsonb([list(x) for x in c.sentences]), [sent_ids[j] for j in result.sentence_rows[i]],
+                          vector_key(result.texts[i]), max(1, len(tokens)), result.vectors[i]))
+    with conn.cursor().copy("COPY rag_terms (term, chunk_id, doc_id, tf) FROM STDIN WITH (FORMAT BINARY)") as cp:
+        cp.set_types(["text", "int8", "int8", "int4"])
+        for row in terms:
+            cp.write_row(row)
+
+
+def _write_files(conn: Any, files: dict[str, str]) -> None:
+    old = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
+    gone = [p for p in old if p not in files]
+    if gone:
+        conn.execute("DELETE FROM rag_files WHERE path = ANY(%s)", (gone,))
+    changed = [(p, h) for p, h in files.items() if old.get(p) != h]
+    if changed:
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO rag_files (path, hash) VALUES (%s, %s) "
+                            "ON CONFLICT (path) DO UPDATE SET hash = EXCLUDED.hash", changed)
+
+
+def _json(obj: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(obj)

@@ -1,0 +1,73 @@
+"""Two real app processes on one PostgreSQL database, as two replicas behind a load balancer would
+be: an article added through one is answered by the other without a restart, and a removal
+through the second disappears from the first."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.config import Settings
+from rag.index.build import build
+from tests.conftest import DATA, rag_cmd
+from tests.index.test_concurrency import free_port, start_app
+from tests.store.conftest import rag_env
+
+pytestmark = pytest.mark.slow
+
+ARTICLE = ("Flood barrier opens\n\nThe new flood barrier on the river Thorne opened on Tuesday, "
+           "protecting nine villages from spring floods, engineers said.\n")
+QUESTION = "flood barrier on the river Thorne"
+
+
+def replica(tmp_path: Path, name: str, models_cache: Path, url: str) -> Settings:
+    """One app's own folders (as on its own machine), on the shared database."""
+    data, index = tmp_path / f"data-{name}", tmp_path / f"index-{name}"
+    shutil.copytree(DATA, data)
+    index.mkdir()
+    shutil.copytree(models_cache, index / "models")
+    return Settings.load(data_dir=data, index_dir=index, store="postgres", database_url=url, quiet=True)
+
+
+def ask(client: Any, question: str) -> dict[str, Any]:
+    return dict(json.loads(client.predict(question, 3, "hybrid", api_name="/search")))
+
+
+def test_an_article_added_through_one_replica_is_answered_by_the_other(
+        tmp_path: Path, models_cache: Path, pg_url: str) -> None:
+    from gradio_client import Client
+
+    a, b = (replica(tmp_path, n, models_cache, pg_url) for n in ("a", "b"))
+    build(a)
+    apps = []
+    try:
+        ports = []
+        for s in (a, b):
+            ports.append(free_port())
+            apps.append(start_app(rag_env(s), ports[-1]))
+        ca, cb = (Client(f"http://127.0.0.1:{p}/", verbose=False) for p in ports)
+        assert ask(cb, QUESTION)["results"][0]["path"] != "zz_flood.txt"
+
+        upload = tmp_path / "zz_flood.txt"
+        upload.write_text(ARTICLE, encoding="utf-8")
+        added = subprocess.run([*rag_cmd(), "add", str(upload), "--quiet"], env=rag_env(a),
+                               capture_output=True, text=True, timeout=600)
+        assert added.returncode == 0, added.stderr
+        out = ask(cb, QUESTION)  # replica b: no restart, no rebuild of its own
+        assert out["results"][0]["path"] == "zz_flood.txt"
+        assert "Thorne" in out["results"][0]["text"]
+        assert ask(ca, QUESTION)["results"][0]["path"] == "zz_flood.txt"
+
+        removed = subprocess.run([*rag_cmd(), "remove", "zz_flood.txt", "--quiet"], env=rag_env(b),
+                                 capture_output=True, text=True, timeout=600)
+        assert removed.returncode == 0, removed.stderr
+        assert all(r["path"] != "zz_flood.txt" for r in ask(ca, QUESTION)["results"])
+    finally:
+        for p in apps:
+            p.terminate()
+            p.wait(timeout=30)
