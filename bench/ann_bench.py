@@ -40,10 +40,10 @@ def make_vectors(folder: Path, mix: Mixture, n: int, nq: int) -> np.ndarray:
 
 
 def worker(*args: str) -> dict[str, Any]:
-    r = run_child([sys.executable, WORKER, *args], timeout=1800)
+    r = run_child([sys.executable, WORKER, *args], timeout=1800, rss=True)
     if r.code != 0:
         raise RuntimeError(f"ann worker {args} failed: {r.err[-800:]}")
-    return dict(json.loads(r.out.strip().splitlines()[-1]))
+    return {**json.loads(r.out.strip().splitlines()[-1]), "peak_rss": r.peak_rss}
 
 
 def measure(folder: Path, kind: str, nq: int, truth: np.ndarray) -> dict[str, Any]:

@@ -2,23 +2,19 @@
 
   build DIR KIND      load DIR/vectors.npy into memory (as the builder holds it), build, save to DIR/KIND
   serve DIR KIND NQ   load DIR/KIND memory-mapped, search DIR/queries.npy one at a time (k=10, k=100)
-Prints one JSON line; found rows go to DIR/KIND/found{10,100}.npy.
+Prints one JSON line; found rows go to DIR/KIND/found{10,100}.npy. Peak RSS is taken by the
+caller (bench.common.run_child), from the kernel.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-
-def peak() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
 def build(folder: Path, kind: str) -> dict[str, object]:
@@ -35,7 +31,7 @@ def build(folder: Path, kind: str) -> dict[str, object]:
     index = build_index(vectors, kind)  # type: ignore[arg-type]
     index.save(out)
     return {"build_s": time.perf_counter() - t0, "load_vectors_s": load,
-            "size_bytes": (out / "vectors.faiss").stat().st_size, "peak_rss": peak()}
+            "size_bytes": (out / "vectors.faiss").stat().st_size}
 
 
 def serve(folder: Path, kind: str, nq: int) -> dict[str, object]:
@@ -62,8 +58,7 @@ def serve(folder: Path, kind: str, nq: int) -> dict[str, object]:
     np.save(folder / kind / "found10.npy", np.array(found10))
     np.save(folder / kind / "found100.npy", np.array(found100))
     return {"p50_ms": float(np.median(lat)), "p95_ms": float(np.percentile(lat, 95)),
-            "p50_k100_ms": float(np.median(lat100)), "load_s": load_s, "peak_rss": peak(),
-            "kind": index.kind}
+            "p50_k100_ms": float(np.median(lat100)), "load_s": load_s, "kind": index.kind}
 
 
 if __name__ == "__main__":

@@ -72,33 +72,39 @@ class Run:
     err: str
 
 
-def run_child(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900) -> Run:
-    """Run a command to completion; wall time and the child's own peak RSS (os.wait4)."""
-    import threading
+# Linux carries a process's peak RSS across fork+exec, so a child forked from this (large) process
+# would report our peak as its own. A small launcher forks the real command from a fresh, small
+# interpreter and reports that grandchild's peak from wait4.
+_LAUNCH = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as fh:
+    fh.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
+
+def run_child(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900,
+              rss: bool = False) -> Run:
+    """Run a command to completion: wall time, output, and with ``rss`` its own peak RSS
+    (through the launcher, which adds ~30 ms of wall time: leave it off for timings)."""
+    import tempfile
+
+    peak_file = Path(tempfile.mkstemp(prefix="rag-bench-rss-")[1])
+    full = [sys.executable, "-c", _LAUNCH, str(peak_file), *cmd] if rss else list(cmd)
     t0 = time.perf_counter()
-    with open(os.devnull, "rb") as stdin:
-        proc = subprocess.Popen(list(cmd), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=env or ENV, cwd=ROOT, text=True)
-    assert proc.stdout is not None and proc.stderr is not None
-    err: list[str] = []
-    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()))  # type: ignore[union-attr]
-    reader.start()
-    killer = threading.Timer(timeout, proc.kill)
-    killer.start()
-    out = proc.stdout.read()
-    reader.join()
-    _, status, usage = os.wait4(proc.pid, 0)
-    killer.cancel()
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - t0, int(usage.ru_maxrss) * 1024, code, out, "".join(err))
-
-
-def peak_rss_self() -> int:
-    """This process's peak RSS in bytes (Linux reports KiB)."""
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+    try:
+        proc = subprocess.run(full, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              env=env or ENV, cwd=ROOT, timeout=timeout)
+        code, out, err = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        code, out, err = -9, str(exc.stdout or ""), f"timed out after {timeout} s"
+    wall = time.perf_counter() - t0
+    text = peak_file.read_text() if peak_file.exists() else ""
+    peak_file.unlink(missing_ok=True)
+    return Run(wall, int(text) * 1024 if text.strip() else 0, code, out, err)
 
 
 def interleaved(fns: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
@@ -151,6 +157,10 @@ class Workspace:
             ensure_export(base, resolve(Settings.load().model))
             self._models = base / "models"
         return self._models
+
+    def adopt(self, models: Path) -> None:
+        """Use the export an index build already made (saves a second torch export)."""
+        self._models = models
 
     def export_dir(self) -> Path:
         return next(p for p in self.models().iterdir() if (p / "model.onnx").is_file())

@@ -95,20 +95,45 @@ def plain_views(snap: Any) -> None:
     snap.__dict__["sentence_vectors"] = np.asarray(snap.sentence_vectors)
 
 
+def add_int8(export: Path) -> None:
+    """model.int8.onnx next to model.onnx, as export_onnx(quantize=True) makes it (per-channel)."""
+    cfg_file = export / "onnx_config.json"
+    cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+    if not (export / "model.int8.onnx").is_file():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(export / "model.onnx", export / "model.int8.onnx", weight_type=QuantType.QInt8,
+                         per_channel=True)
+    cfg["int8_file"] = "model.int8.onnx"
+    cfg_file.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def patch_all(searcher: Any) -> None:
-    """Every prototype on one Searcher's current snapshot (warm-latency comparison)."""
+    """Every prototype on one Searcher's current snapshot (warm-latency comparison); the query
+    encoder becomes the int8 export when the index has one."""
+    from rag.embed.onnx import OnnxEncoder
+
     snap = searcher.snapshot()
+    if snap.encoder.config.get("int8_file"):
+        snap.__dict__["encoder"] = OnnxEncoder(snap.encoder.onnx_dir, quantized=True)
     no_spin(snap.encoder)
     plain_views(snap)
     snap.__dict__["bm25"] = FastBM25.load(snap.gen)
 
 
-def install_cold() -> None:
+def install_cold(int8: bool = False) -> None:
     """For a fresh process about to run the CLI: the same changes, before anything loads."""
     import onnxruntime as ort
 
     import rag.index.reader as reader
     from rag.search import bm25
+
+    if int8:
+        from rag.embed import export_dir
+        from rag.embed.onnx import OnnxEncoder
+
+        reader.load_encoder = lambda index_dir, info: OnnxEncoder(  # type: ignore[assignment]
+            export_dir(index_dir, info), quantized=True)
 
     bm25.BM25Index.load = classmethod(lambda cls, gen: FastBM25.load(gen))  # type: ignore[assignment]
     bm25._stopwords = lambda: STOPWORDS_EN  # type: ignore[assignment]

@@ -15,6 +15,7 @@ from rag.errors import RagError
 
 Mode = Literal["dense", "bm25", "hybrid"]
 Rerank = Literal["none", "sentence", "cross-encoder"]
+Fusion = Literal["blend", "rrf"]
 Ann = Literal["auto", "flat", "hnsw", "ivf"]
 StoreKind = Literal["faiss", "postgres"]
 
@@ -38,12 +39,15 @@ class Settings:
     model: str = DEFAULT_MODEL  # a package that ships a model folder, or a folder path
     top_k: int = 5
     mode: Mode = "hybrid"
-    rerank: Rerank = "sentence"
+    rerank: Rerank = "none"  # second stage; "sentence" did not improve nDCG (docs/quality.md)
     cross_encoder: str | None = None  # local CrossEncoder folder, used when rerank="cross-encoder"
     chunk_tokens: int = 128  # well under MiniLM's 256-token window
     chunk_overlap: int = 1  # sentences shared by neighbouring chunks
     candidates: int = 100  # per retriever, before fusion
+    fusion: Fusion = "blend"  # hybrid: cosine + bm25_weight * BM25/query IDF, or "rrf"
+    bm25_weight: float = 0.8  # measured on SciFact: flat from 0.6 to 1.3 (docs/quality.md)
     rrf_k: int = 60
+    sentence_weight: float = 0.3  # rerank="sentence": score + this * best sentence cosine
     group_threshold: float = 0.9  # cosine above which two passages say the same thing
     ann: Ann = "auto"
     ann_threshold: int = 50_000  # chunks; above this "auto" switches to IVF (docs/performance.md)
@@ -91,6 +95,8 @@ class Settings:
     def _validate(self) -> None:
         if self.mode not in MODES:
             raise RagError(f"mode must be one of {', '.join(MODES)}, not '{self.mode}'")
+        if self.fusion not in ("blend", "rrf"):
+            raise RagError(f"fusion must be blend or rrf, not '{self.fusion}'")
         if self.rerank not in ("none", "sentence", "cross-encoder"):
             raise RagError(f"rerank must be none, sentence or cross-encoder, not '{self.rerank}'")
         if self.ann not in ("auto", "flat", "hnsw", "ivf"):

@@ -23,7 +23,7 @@ class Evidence:
     sentence_cosine: float  # best sentence's cosine to the question, over the top results
     passage_cosine: float  # best passage's cosine to the question, over the top results
     coverage: float  # IDF-weighted share of the question's terms in the best-covering passage
-    keyword: float  # best BM25 score over the top results / the question's total IDF
+    keyword: float  # best normalized BM25 (BM25 / the question's IDF mass) over the top results
 
     def vector(self) -> list[float]:
         return [float(x) for x in astuple(self)]
@@ -61,9 +61,8 @@ def evidence(query_stems: dict[str, float], sentence_cos: list[float], passage_c
     """Features over the top results (one list entry per result)."""
     if not texts:
         return Evidence(0.0, 0.0, 0.0, 0.0)
-    total = sum(query_stems.values()) or 1.0
     return Evidence(
         sentence_cosine=float(np.max(sentence_cos)) if sentence_cos else 0.0,
         passage_cosine=float(np.max(passage_cos)) if passage_cos else 0.0,
         coverage=max(idf_coverage(query_stems, t) for t in texts),
-        keyword=float(max(bm25)) / total if bm25 else 0.0)
+        keyword=float(max(bm25)) if bm25 else 0.0)

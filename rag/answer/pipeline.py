@@ -94,7 +94,7 @@ class Searcher:
                 rank=rank, score=g.cand.score, text=g.chunk.text,
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(c, meta) for c in g.also]))
-        ev = self._evidence(snap, q, mode, ranked)
+        ev = self._evidence(snap, q, ranked)
         ok = bool(results) and answerable(ev)
         for r in results:
             r.weak = not ok
@@ -109,10 +109,7 @@ class Searcher:
         cands = retrieve(snap, q, qvec, mode, depth, filters)
         rows = [c.row for c in cands]
         chunks = snap.db.chunks(rows)
-        per_chunk = snap.db.sentence_rows(rows)
-        sentences = {r: np.asarray(snap.sentence_vectors[per_chunk[r]], dtype=np.float32)
-                     if per_chunk.get(r) else np.zeros((0, snap.model.dim), np.float32)
-                     for r in rows}
+        sentences = _sentence_vectors(snap, rows)
         meta = snap.metadata
         passages = [Passage(_embedded(chunks[r], meta), sentences[r]) for r in rows]
         reranker = get_reranker(self.settings)
@@ -139,15 +136,26 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _evidence(snap: Snapshot, q: str, mode: Mode, ranked: Ranked) -> Evidence:
-        """The same features in every mode: BM25 is scored even when it did not retrieve."""
+    def _evidence(snap: Snapshot, q: str, ranked: Ranked) -> Evidence:
+        """The same features in every mode (the first stage scores both sides for all)."""
         top = ranked.cands[:EVIDENCE_TOP]
-        bm25 = [c.bm25 for c in top]
-        if mode == "dense" and top:
-            scores = snap.bm25.scores(q)
-            bm25 = [float(scores[c.row]) if len(scores) else 0.0 for c in top]
         return evidence(snap.bm25.idf(q), [c.sentence for c in top], [c.dense for c in top],
-                        [ranked.chunks[c.row].text for c in top], bm25)
+                        [ranked.chunks[c.row].text for c in top], [c.bm25 for c in top])
+
+
+def _sentence_vectors(snap: Snapshot, rows: list[int]) -> dict[int, np.ndarray]:
+    """Each chunk's stored sentence vectors, fetched in one read (no model call)."""
+    per_chunk = snap.db.sentence_rows(rows)
+    flat = [s for r in rows for s in per_chunk.get(r, [])]
+    matrix = (np.asarray(snap.sentence_vectors[flat], dtype=np.float32) if flat
+              else np.zeros((0, snap.model.dim), np.float32))
+    out: dict[int, np.ndarray] = {}
+    at = 0
+    for r in rows:
+        n = len(per_chunk.get(r, []))
+        out[r] = matrix[at:at + n]
+        at += n
+    return out
 
 
 def _stack(arrays: list[np.ndarray], snap: Snapshot) -> np.ndarray:

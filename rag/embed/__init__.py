@@ -31,9 +31,22 @@ def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
     if not (target / "model.onnx").is_file():
         from rag.embed.onnx import export_onnx
 
+        import logging
+
         offline()
         target.parent.mkdir(parents=True, exist_ok=True)
-        export_onnx(info.folder, target)
+        # The exporter logs a warning per optional op it skips (torchvision): noise to a user.
+        quiet = logging.getLogger("torch.onnx")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+            export_onnx(info.folder, target)
+        finally:
+            quiet.setLevel(level)
     return target
 
 

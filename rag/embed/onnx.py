@@ -137,6 +137,7 @@ def export_onnx(model_dir: Path, out_dir: Path, *, quantize: bool = False) -> Pa
     meta = _describe_model(model_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it 0700, which would hide the index from other users
     old = tmp.with_suffix(".old")
     try:
         config = _export_into(model_dir, tmp, meta, quantize)

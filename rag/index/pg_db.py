@@ -1,5 +1,8 @@
 """PostgreSQL + pgvector plumbing: connections, the versioned schema, and the meta row.
 
+Vectors are stored PLAIN (in the row, never compressed or moved to TOAST): a distance then reads
+the row's own page instead of fetching a TOAST tuple, which made exact scans several times slower.
+
 The schema is created by the first `rag index` (``ensure_schema``); every reader and writer checks
 its version and stops with one line when it is not the one this program speaks, instead of
 guessing at a layout it does not know. Tables are ``rag_*`` in the connection's search path, so
@@ -44,9 +47,11 @@ CREATE TABLE rag_chunks (id bigint PRIMARY KEY, doc_id bigint NOT NULL REFERENCE
     chunk_id text NOT NULL, path text NOT NULL, ordinal int NOT NULL, start int NOT NULL,
     "end" int NOT NULL, text text NOT NULL, sentences jsonb NOT NULL, sentence_ids bigint[] NOT NULL,
     key text NOT NULL, n_terms int NOT NULL, embedding vector({dim}) NOT NULL);
+ALTER TABLE rag_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX rag_chunks_doc ON rag_chunks (doc_id);
 CREATE TABLE rag_sentences (id bigint PRIMARY KEY, doc_id bigint NOT NULL REFERENCES rag_documents(id),
     start int NOT NULL, "end" int NOT NULL, key text NOT NULL, embedding vector({dim}) NOT NULL);
+ALTER TABLE rag_sentences ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX rag_sentences_doc ON rag_sentences (doc_id);
 CREATE TABLE rag_terms (term text NOT NULL, chunk_id bigint NOT NULL, doc_id bigint NOT NULL,
     tf int NOT NULL);

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from rag.search.retriever import Filters
 
 K1, B = 1.2, 0.75  # as rag.search.bm25.BM25Index.build
-EXACT_MAX = 20_000  # chunks: below this every search is exact (tens of ms in PostgreSQL)
+EXACT_MAX = 10_000  # chunks: below this every search is exact (~20 ms at 10k in PostgreSQL)
 SELECTIVE = 0.25  # a filter keeping less than this share of the chunks is searched exactly
-EF_MIN, EF_MAX = 100, 1000  # hnsw.ef_search bounds (1000 is pgvector's maximum)
+EF_MIN, EF_MAX = 200, 1000  # hnsw.ef_search bounds (1000 is pgvector's maximum; docs/scaling.md)
+POSTINGS_CACHE = 2_000_000  # postings kept per snapshot (~24 MB)
 
 
 class PgBM25:
@@ -38,26 +39,38 @@ class PgBM25:
         self.snap = snap
         self.n = snap.n_chunks
         self.avgdl = float(snap.dl.sum()) / self.n if self.n else 1.0
-        self._cache: dict[tuple[str, ...], dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cached = 0
 
     def _postings(self, stems: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Per stem: the rows (of this generation) that contain it, and its count in each."""
-        key = tuple(sorted(set(stems)))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
+        """Per stem: the rows (of this generation) that contain it, and its count in each.
+        A generation never changes, so each term's postings are fetched once and kept (common
+        terms, the expensive ones, recur in most questions) until the cache is full."""
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        missing = []
+        for t in set(stems):
+            hit = self._terms.get(t)
+            if hit is None:
+                missing.append(t)
+            elif len(hit[0]):
+                out[t] = hit
+        if not missing:
+            return out
         found = self.snap.pool.run(lambda c: c.execute(
             "SELECT term, array_agg(chunk_id), array_agg(tf) FROM rag_terms WHERE term = ANY(%s) GROUP BY term",
-            (list(key),)).fetchall()) if key else []
-        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            (sorted(missing),)).fetchall())
+        none = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        fetched = dict.fromkeys(missing, none)
         for term, ids, tfs in found:
             rows = self.snap.rows_of(np.asarray(ids, dtype=np.int64))
             keep = rows >= 0
-            if keep.any():
-                out[term] = (rows[keep], np.asarray(tfs, dtype=np.float32)[keep])
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = out
+            fetched[term] = (rows[keep], np.asarray(tfs, dtype=np.float32)[keep])
+        size = sum(len(r) for r, _ in fetched.values())
+        if self._cached + size > POSTINGS_CACHE:
+            self._terms, self._cached = {}, 0
+        self._terms.update(fetched)
+        self._cached += size
+        out.update({t: v for t, v in fetched.items() if len(v[0])})
         return out
 
     def _idf(self, df: int) -> float:
@@ -149,9 +162,9 @@ def hnsw(snap: PgSnapshot, q: np.ndarray, k: int, filters: Filters | None = None
          share: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Approximate search; ``share`` is the part of the chunks the filter keeps (over-fetch)."""
     want = int(min(EF_MAX, math.ceil(k / max(share, 1e-3) * (1.5 if share < 1 else 1)) + snap.hidden))
+    ef = str(int(min(EF_MAX, max(EF_MIN, 2 * want))))
     where, params = filter_sql(filters)
     params.update(g=snap.generation, q=q, n=max(want, k))
-    ef = str(int(min(EF_MAX, max(EF_MIN, want))))
     sql = (f"SELECT c.id, 1 - (c.embedding <=> %(q)s), c.embedding FROM rag_chunks c "
            f"JOIN rag_documents d ON d.id = c.doc_id WHERE {visible()}{where} "
            "ORDER BY c.embedding <=> %(q)s LIMIT %(n)s")
@@ -191,7 +204,8 @@ def filter_sql(filters: Filters | None) -> tuple[str, dict[str, Any]]:
     """The retriever's ``Filters.allows`` as SQL over ``rag_documents d`` (byte-wise compares)."""
     if filters is None or not filters.active():
         return "", {}
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, Any] = {}
     if filters.paths:
         parts.append("(d.path = ANY(%(paths)s) OR d.file = ANY(%(paths)s))")
         params["paths"] = sorted(filters.paths)

@@ -37,3 +37,17 @@ def pg_state(settings: Settings) -> tuple[str, dict[str, Any], dict[str, str], d
         return f"pg-{meta['generation']}", meta["manifest"], files, docs
     finally:
         conn.close()
+
+
+def has_index(settings: Settings) -> bool:
+    """Whether the database holds a committed index (what the app checks at start-up instead of
+    the FAISS store's ``CURRENT`` file: a replica must not rebuild from its own folder)."""
+    from rag.errors import IndexMissing
+
+    conn = pg_db.connect(pg_db.database_url(settings))
+    try:
+        return pg_db.read_meta_generation(conn) > 0
+    except IndexMissing:
+        return False
+    finally:
+        conn.close()

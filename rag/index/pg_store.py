@@ -83,14 +83,15 @@ class PostgresStore:
         try:
             pg_db.ensure_schema(conn, result.model.dim)
             with conn.transaction():
-                gen = self._commit(conn, result)
-            if len(result.chunks) >= BULK_MIN:
-                conn.execute("ANALYZE rag_documents, rag_chunks, rag_sentences, rag_terms")
+                gen, inserted = self._commit(conn, result)
+            if inserted >= BULK_MIN:  # planner statistics; the visibility map for index-only scans
+                conn.execute("VACUUM (ANALYZE) rag_documents, rag_chunks, rag_sentences, rag_terms")
             return f"pg-{gen}"
         finally:
             conn.close()
 
-    def _commit(self, conn: Any, result: BuildResult) -> int:
+    def _commit(self, conn: Any, result: BuildResult) -> tuple[int, int]:
+        """(the new generation, chunks inserted)."""
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (pg_db.LOCK_KEY,))
         now = conn.execute("SELECT generation FROM rag_meta FOR UPDATE").fetchone()[0]
         gen = int(now) + 1
@@ -100,7 +101,7 @@ class PostgresStore:
             "SELECT id, path, fingerprint FROM rag_documents WHERE dead IS NULL").fetchall()}
         if self._seen is not None and int(now) != self._seen:
             if {p: fp for p, (_, fp) in live.items()} == prints:
-                return int(now)  # another writer already made exactly this state live
+                return int(now), 0  # another writer already made exactly this state live
             raise RagError("another writer changed the index while this build ran: run it again")
         kept = {p for p, (_, fp) in live.items() if prints.get(p) == fp}
         retire = [i for p, (i, _) in live.items() if p not in kept]
@@ -121,7 +122,7 @@ class PostgresStore:
         _write_files(conn, result.files)
         conn.execute("UPDATE rag_meta SET generation = %s, manifest = %s, committed_at = now()",
                      (gen, _json(manifest(result, self.settings, len(kept)))))
-        return gen
+        return gen, n_new
 
 
 def compatible(m: dict[str, Any], model: ModelInfo, settings: Settings) -> bool:

@@ -45,6 +45,65 @@ def build_index(vectors: np.ndarray, kind: AnnKind) -> VectorIndex:
 
 
 def load_index(folder: Path, mmap: bool = True) -> VectorIndex:
+    """A flat index is searched straight from the generation's vectors.npy: same results, and a
+    cold `rag query` skips importing FAISS (0.07-0.2 s). Other kinds load through FAISS."""
+    flat = NumpyFlat.open(folder)
+    if flat is not None:
+        return flat
     from rag.index.faiss_index import FaissIndex
 
     return FaissIndex.load(folder, mmap=mmap)
+
+
+class NumpyFlat:
+    """Exact inner-product search over a (memory-mapped) float32 matrix, single-threaded.
+
+    Why not ``vectors @ q``: BLAS wakes its thread pool for a matrix-vector product, which on a
+    busy two-core machine costs ~15 ms of waiting per query; einsum's own loop does 10k x 384
+    in ~0.4 ms and 50k (the default flat limit) in ~6 ms.
+    """
+
+    kind = "flat"
+    FLAT_MAGIC = b"IxFI"  # what FAISS writes first for an IndexFlatIP
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.vectors = vectors
+
+    @classmethod
+    def open(cls, folder: Path) -> NumpyFlat | None:
+        """The generation's matrix when its saved index is a flat one of the same size."""
+        try:
+            with open(folder / "vectors.faiss", "rb") as fh:
+                head = fh.read(16)
+            if head[:4] != cls.FLAT_MAGIC:
+                return None
+            vectors = np.asarray(np.load(folder / "vectors.npy", mmap_mode="r"))
+        except (OSError, ValueError):
+            return None
+        ntotal = int(np.frombuffer(head[8:16], dtype="<i8")[0])  # after the dimension (int32)
+        if vectors.ndim != 2 or vectors.dtype != np.float32 or len(vectors) != ntotal:
+            return None
+        return cls(vectors)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+        n = len(self.vectors)
+        k = max(1, min(k, n)) if n else 1
+        scores = np.zeros((len(q), k), np.float32)
+        rows = -np.ones((len(q), k), np.int64)
+        for i, v in enumerate(q):
+            if not n:
+                break
+            s = np.einsum("ij,j->i", self.vectors, v)
+            top = np.argpartition(-s, k - 1)[:k] if k < n else np.arange(n)
+            top = top[np.lexsort((top, -s[top]))]  # best first, ties by row
+            scores[i], rows[i] = s[top], top
+        return scores, rows
+
+    def save(self, folder: Path) -> None:
+        from rag.index.faiss_index import FaissIndex
+
+        FaissIndex.build(np.asarray(self.vectors), "flat").save(folder)

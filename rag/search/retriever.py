@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.config import Mode
 from rag.index.reader import Snapshot
-from rag.search.fusion import rrf
+from rag.search.fusion import blend, rrf
 
 
 @dataclass
@@ -16,7 +16,7 @@ class Candidate:
     row: int
     score: float  # the fused (or single-retriever) score that ranks it
     dense: float = 0.0  # cosine to the question
-    bm25: float = 0.0
+    bm25: float = 0.0  # BM25 / the question's IDF mass (see rag.search.fusion)
     sentence: float = 0.0  # best sentence cosine (set by the second stage)
 
 
@@ -75,16 +75,23 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k: int,
              filters: Filters | None = None) -> list[Candidate]:
-    """Up to ``k`` candidates, best first, with both retrievers' scores where available."""
+    """Up to ``k`` candidates per retriever, best first, with both retrievers' scores.
+
+    Every candidate carries its cosine and its normalized BM25 (BM25 / the question's IDF
+    mass), whichever retriever found it, so later stages can weigh both.
+    """
+    settings = snap.settings
     mask = row_mask(snap, filters or Filters())
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
     dense_rows: list[int] = []
     lex_rows: list[int] = []
+    all_scores = np.zeros(0, np.float32)
     if mode in ("dense", "hybrid") and qvec is not None:
         s, r = dense_search(snap, qvec, k, mask)
         dense_rows = r.tolist()
         dense = dict(zip(dense_rows, s.tolist(), strict=True))
+    norm = sum(snap.bm25.idf(query).values()) or 1.0
     if mode in ("bm25", "hybrid"):
         all_scores = snap.bm25.scores(query)
         if mask is not None and len(all_scores):
@@ -92,17 +99,37 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
         top = _top(all_scores, k) if len(all_scores) else np.zeros(0, np.int64)
         top = top[all_scores[top] > 0]
         lex_rows = top.tolist()
-        lexical = {int(r): float(all_scores[r]) for r in top}
+        lexical = {int(r): float(all_scores[r]) / norm for r in top}
+    if mode == "dense" and dense:
+        all_scores = snap.bm25.scores(query)
+    _fill_dense(snap, qvec, lexical, dense)
+    _fill_lexical(all_scores, norm, dense, lexical)
     if mode == "dense":
         fused = [(r, dense[r]) for r in dense_rows]
     elif mode == "bm25":
         fused = [(r, lexical[r]) for r in lex_rows]
+    elif settings.fusion == "rrf":
+        fused = rrf([dense_rows, lex_rows], k=settings.rrf_k)
     else:
-        fused = rrf([dense_rows, lex_rows], k=snap.settings.rrf_k)
-    out = []
-    for row, score in fused[:k]:
-        d = dense.get(row)
-        if d is None and qvec is not None:
-            d = float(np.dot(snap.vectors[row], qvec))
-        out.append(Candidate(row, float(score), float(d or 0.0), lexical.get(row, 0.0)))
-    return out
+        fused = blend(dense, lexical, settings.bm25_weight)
+    return [Candidate(row, float(score), dense.get(row, 0.0), lexical.get(row, 0.0))
+            for row, score in fused]
+
+
+def _fill_dense(snap: Snapshot, qvec: np.ndarray | None, rows: dict[int, float],
+                dense: dict[int, float]) -> None:
+    """Cosine of rows only the keyword side found (exact, from the stored vectors)."""
+    missing = [r for r in rows if r not in dense]
+    if missing and qvec is not None:
+        cos = np.asarray(snap.vectors[np.array(sorted(missing))] @ qvec, dtype=np.float32)
+        dense.update(zip(sorted(missing), cos.tolist(), strict=True))
+
+
+def _fill_lexical(all_scores: np.ndarray, norm: float, rows: dict[int, float],
+                  lexical: dict[int, float]) -> None:
+    """Normalized BM25 of rows only the dense side found (0 where no query word occurs)."""
+    if not len(all_scores):
+        return
+    for r in rows:
+        if r not in lexical:
+            lexical[r] = float(all_scores[r]) / norm

@@ -151,6 +151,7 @@ def test_export_layout(export_dir: Path) -> None:
     assert {p.name for p in export_dir.iterdir()} == {MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE}
     leftovers = [p.name for p in export_dir.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+    assert export_dir.stat().st_mode & 0o777 == 0o755
     cfg = json.loads((export_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     assert cfg["pooling"] == "mean" and cfg["normalize"] is True
     assert cfg["max_seq_length"] == 256 and cfg["dimension"] == 384

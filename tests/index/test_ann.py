@@ -146,3 +146,26 @@ def test_builder_switches_to_ivf_above_threshold(tmp_path: Path, fresh_index: Pa
     for q in ("which countries lifted restrictions?", "nuclear weapons drills"):
         ra, rb = a.search(q, k=5, mode="dense"), b.search(q, k=5, mode="dense")
         assert [r.citation.path for r in ra.results] == [r.citation.path for r in rb.results]
+
+
+def test_flat_is_searched_from_vectors_npy_without_faiss(tmp_path: Path) -> None:
+    """A cold query on a small index should not pay for importing FAISS."""
+    import subprocess
+    import sys
+
+    x = clustered(500, 7)
+    np.save(tmp_path / VECTORS, x)
+    build_index(x, "flat").save(tmp_path)
+    code = ("import sys, numpy as np; from pathlib import Path; from rag.index.vectors import load_index; "
+            f"d = Path({str(tmp_path)!r}); i = load_index(d); s, r = i.search(np.load(d / 'vectors.npy')[:3], 1); "
+            "print(type(i).__name__, r[:, 0].tolist(), 'faiss' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["NumpyFlat", "[0,", "1,", "2]", "False"]
+
+
+def test_flat_falls_back_to_faiss_when_vectors_do_not_match(tmp_path: Path) -> None:
+    x = clustered(300, 8)
+    build_index(x, "flat").save(tmp_path)
+    np.save(tmp_path / VECTORS, x[:100])  # not the matrix the index was built from
+    index = load_index(tmp_path)
+    assert type(index).__name__ == "FaissIndex" and len(index) == 300

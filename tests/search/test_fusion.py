@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.search.fusion import rrf
+from rag.search.fusion import blend, rrf
 
 
 def test_rrf_scores_and_order() -> None:
@@ -20,3 +20,11 @@ def test_rrf_weights_and_ties() -> None:
     assert [r for r, _ in rrf([[1], [2]], k=10)] == [1, 2]  # tie: lower row first
     assert [r for r, _ in rrf([[1], [2]], k=10, weights=[1.0, 2.0])] == [2, 1]
     assert rrf([], k=60) == []
+
+
+def test_blend_adds_weighted_keyword_score() -> None:
+    fused = blend({1: 0.5, 2: 0.4}, {2: 0.3, 3: 0.9}, weight=0.8)
+    scores = dict(fused)
+    assert scores == pytest.approx({1: 0.5, 2: 0.4 + 0.8 * 0.3, 3: 0.8 * 0.9})
+    assert [r for r, _ in fused] == [3, 2, 1]
+    assert [r for r, _ in blend({5: 0.1, 4: 0.1}, {}, 1.0)] == [4, 5]  # ties: lower row first

@@ -71,3 +71,17 @@ def test_an_article_added_through_one_replica_is_answered_by_the_other(
         for p in apps:
             p.terminate()
             p.wait(timeout=30)
+
+
+def test_two_writers_on_one_database_leave_one_whole_state(tmp_path: Path, models_cache: Path, pg_url: str) -> None:
+    """Two `rag index` runs on two machines (no shared lock file) over the same articles: the
+    database's advisory lock orders the commits; both succeed and the state is whole."""
+    from tests.store.test_kill import check_whole
+
+    a, b = (replica(tmp_path, n, models_cache, pg_url) for n in ("wa", "wb"))
+    procs = [subprocess.Popen([*rag_cmd(), "index", "--quiet"], env=rag_env(s), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for s in (a, b)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    check_whole(pg_url)
+    assert build(b).up_to_date
