@@ -53,7 +53,7 @@ def measure(folder: Path, kind: str, nq: int, truth: np.ndarray) -> dict[str, An
     s = worker("serve", str(folder), kind, str(nq))
     found10 = np.load(folder / kind / "found10.npy")
     found100 = np.load(folder / kind / "found100.npy")
-    res = {**b, **{f"serve_{k}" if k == "peak_rss" else k: v for k, v in s.items()},
+    res = {**b, **{f"serve_{k}" if k == "peak_rss" else k: v for k, v in s.items()}, "nq": nq,
            "recall10": recall_at(found10, truth[:nq], 10), "recall100": recall_at(found100, truth[:nq], 100)}
     shutil.rmtree(folder / kind, ignore_errors=True)
     return res
@@ -74,11 +74,15 @@ def rows_for(n: int, kind: str, m: dict[str, Any], flat: dict[str, Any], auto: s
             f"recall@100 {m['recall100']:.3f}"),
         Row("scale", f"peak RSS serving, {label}", gib * 1024, "MiB", flat["serve_peak_rss"] / 2**20,
             "flat, same vectors", f"<= {t['rss_gib']:g} GiB" if big else "",
-            (gib <= t["rss_gib"]) if big else None, "load (mmap) + all queries"),
+            (gib <= t["rss_gib"]) if big else None,
+            f"load + {2 * m['nq']} searches; at the end anon "
+            f"{m.get('RssAnon', 0) / 2**20:,.0f} + file-backed {m.get('RssFile', 0) / 2**20:,.0f} MiB"),
         Row("scale", f"build time, {label}", m["build_s"], "s", flat["build_s"], "flat build",
             note=f"build peak RSS {m['peak_rss'] / 2**20:,.0f} MiB (vectors in memory)"),
         Row("scale", f"index size, {label}", m["size_bytes"] / 2**20, "MiB", vec_bytes / 2**20,
-            "vectors.npy", note="IVF re-scores from vectors.npy, which every generation has anyway"),
+            "vectors.npy", note={"ivf": "codes only: re-scores from vectors.npy, which every generation has",
+                                 "flat": "searched from vectors.npy (the FAISS copy is only written)",
+                                 "hnsw": "graph + a float32 copy of every vector"}.get(kind, "")),
     ]
 
 

@@ -34,6 +34,17 @@ def build(folder: Path, kind: str) -> dict[str, object]:
             "size_bytes": (out / "vectors.faiss").stat().st_size}
 
 
+def memory() -> dict[str, int]:
+    """Resident memory now, split into anonymous (heap) and file-backed (mapped files) bytes."""
+    out = {}
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(("RssAnon", "RssFile")):
+                name, value = line.split(":")
+                out[name] = int(value.split()[0]) * 1024
+    return out
+
+
 def serve(folder: Path, kind: str, nq: int) -> dict[str, object]:
     from rag.index.vectors import load_index
 
@@ -58,7 +69,7 @@ def serve(folder: Path, kind: str, nq: int) -> dict[str, object]:
     np.save(folder / kind / "found10.npy", np.array(found10))
     np.save(folder / kind / "found100.npy", np.array(found100))
     return {"p50_ms": float(np.median(lat)), "p95_ms": float(np.percentile(lat, 95)),
-            "p50_k100_ms": float(np.median(lat100)), "load_s": load_s, "kind": index.kind}
+            "p50_k100_ms": float(np.median(lat100)), "load_s": load_s, "kind": index.kind, **memory()}
 
 
 if __name__ == "__main__":

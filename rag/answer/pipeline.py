@@ -21,6 +21,7 @@ from rag.answer.rerank import Passage, get_reranker
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
 from rag.index.reader import Snapshot, SnapshotHolder
+from rag.index.texts import embed_text
 from rag.records import AnswerSentence, Chunk, Citation, Response, Result
 from rag.search.retriever import Candidate, Filters, retrieve
 
@@ -113,7 +114,7 @@ class Searcher:
         meta = snap.metadata
         passages = [Passage(_embedded(chunks[r], meta), sentences[r]) for r in rows]
         reranker = get_reranker(self.settings)
-        cands = reranker.rerank(q, qvec, cands, passages, self.settings.rrf_k)
+        cands = reranker.rerank(q, qvec, cands, passages)
         return Ranked(cands, chunks, sentences)
 
     def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[_Group]:
@@ -163,10 +164,9 @@ def _stack(arrays: list[np.ndarray], snap: Snapshot) -> np.ndarray:
 
 
 def _embedded(ch: Chunk, meta: dict) -> str:  # type: ignore[type-arg]
-    """The text the index embedded for this chunk (see ``rag.index.build.embed_text``)."""
+    """The exact text the index embedded for this chunk (headline + text)."""
     m = meta.get(ch.path)
-    title = m.title if m else None
-    return f"{title}\n{ch.text}" if title and title not in ch.text else ch.text
+    return embed_text(ch, m.title if m else None)
 
 
 def _cite(ch: Chunk, meta: dict) -> Citation:  # type: ignore[type-arg]

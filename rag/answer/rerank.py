@@ -42,7 +42,7 @@ class Reranker(Protocol):
     name: str
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
-               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+               passages: Sequence[Passage]) -> list[Candidate]:
         """The same candidates, re-scored and re-ordered best first."""
         ...
 
@@ -57,7 +57,7 @@ class NoReranker:
     name = "none"
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
-               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+               passages: Sequence[Passage]) -> list[Candidate]:
         return [replace(c, sentence=best_sentence(qvec, p.sentence_vectors))
                 for c, p in zip(cands, passages, strict=True)]
 
@@ -71,7 +71,7 @@ class SentenceReranker:
         self.weight = weight
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
-               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+               passages: Sequence[Passage]) -> list[Candidate]:
         scored = []
         for c, p in zip(cands, passages, strict=True):
             best = best_sentence(qvec, p.sentence_vectors)
@@ -106,7 +106,7 @@ class CrossEncoderReranker:
             return self._model
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
-               passages: Sequence[Passage], rrf_k: int) -> list[Candidate]:
+               passages: Sequence[Passage]) -> list[Candidate]:
         if not cands:
             return []
         model = self._load()

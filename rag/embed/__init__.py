@@ -29,9 +29,9 @@ def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
     """Export the model to ONNX once per index (needs torch, so only at build time)."""
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
-        from rag.embed.onnx import export_onnx
-
         import logging
+
+        from rag.embed.onnx import export_onnx
 
         offline()
         target.parent.mkdir(parents=True, exist_ok=True)

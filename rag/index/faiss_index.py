@@ -4,13 +4,19 @@ Why IVF-SQ8 and not HNSW for large indexes (measured in bench/, see docs/perform
 x 384 an HNSW graph takes far longer to build on two cores, cannot be memory-mapped and holds a
 second float32 copy of every vector (~1.8 GB resident). IVF-SQ8 keeps one byte per dimension
 (a quarter of the float32 matrix), is memory-mapped from disk, and its small ranking errors are
-removed by re-scoring the best candidates exactly against the generation's own ``vectors.npy``
-(memory-mapped too), so recall@10 stays near exact search. HNSW can still be forced.
+removed by re-scoring the best candidates exactly against the generation's own ``vectors.npy``,
+so recall@10 stays near exact search. HNSW can still be forced.
+
+Re-scoring reads its few hundred rows with pread, not through a memory map: the kernel maps
+the neighbours of every faulted page too, so 200 queries over a mapped 1M x 384 matrix left
+1.4 GB of it in the process's RSS; pread leaves it in the page cache only, and is as fast.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,10 +57,10 @@ def ivf_probes(nlist: int) -> int:
 
 
 class FaissIndex:
-    def __init__(self, index: faiss.Index, kind: str, vectors: np.ndarray | None = None) -> None:
+    def __init__(self, index: faiss.Index, kind: str, vectors: np.ndarray | RowFile | None = None) -> None:
         self.index = index
         self.kind = kind
-        self.vectors = vectors  # float32 (n, dim), in memory or memory-mapped: for re-scoring
+        self.vectors = vectors  # float32 (n, dim) in memory, or rows read from vectors.npy: re-scoring
         if kind == "hnsw":
             inner: Any = faiss.downcast_index(index)
             inner.hnsw.efSearch = HNSW_EF_SEARCH
@@ -81,7 +87,9 @@ class FaissIndex:
         inner = faiss.downcast_index(index)
         if isinstance(inner, faiss.IndexIVF):
             vecs = folder / VECTORS
-            vectors = np.load(vecs, mmap_mode="r" if mmap else None) if vecs.is_file() else None
+            vectors: np.ndarray | RowFile | None = None
+            if vecs.is_file():
+                vectors = RowFile.open(vecs) if mmap else np.load(vecs)
             return cls(index, "ivf", vectors)
         return cls(index, "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat")
 
@@ -103,7 +111,7 @@ class FaissIndex:
 
     def save(self, folder: Path) -> None:
         faiss.write_index(self.index, str(folder / FILE))
-        if self.kind == "ivf" and self.vectors is not None and not (folder / VECTORS).exists():
+        if self.kind == "ivf" and isinstance(self.vectors, np.ndarray) and not (folder / VECTORS).exists():
             np.save(folder / VECTORS, self.vectors)  # the builder writes it first; a bare save needs it
 
 
@@ -126,7 +134,37 @@ def _build_ivf(data: np.ndarray) -> faiss.Index:
     return index
 
 
-def _rescore(vectors: np.ndarray, q: np.ndarray, cand: np.ndarray,
+class RowFile:
+    """Rows of a float32 .npy matrix read on demand with pread (see the module docstring)."""
+
+    def __init__(self, path: Path, offset: int, shape: tuple[int, int]) -> None:
+        self.path, self.offset, self.shape = path, offset, shape
+        self.row_bytes = shape[1] * 4
+        self._fd = os.open(path, os.O_RDONLY)
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    @classmethod
+    def open(cls, path: Path) -> RowFile | np.ndarray:
+        """A RowFile for a plain C-order float32 matrix; otherwise (or without pread) a memory map."""
+        with open(path, "rb") as fh:
+            major, _ = np.lib.format.read_magic(fh)
+            read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read(fh)
+            offset = fh.tell()
+        if not hasattr(os, "pread") or fortran or dtype != np.dtype("<f4") or len(shape) != 2:
+            return np.load(path, mmap_mode="r")
+        return cls(path, offset, (int(shape[0]), int(shape[1])))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        fd, size, base = self._fd, self.row_bytes, self.offset
+        data = b"".join(os.pread(fd, size, base + r * size) for r in np.asarray(rows).tolist())
+        return np.frombuffer(data, dtype=np.float32).reshape(-1, self.shape[1])
+
+
+def _rescore(vectors: np.ndarray | RowFile, q: np.ndarray, cand: np.ndarray,
              k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact inner products for the candidates (rows read in file order), best ``k`` kept."""
     nq = len(q)

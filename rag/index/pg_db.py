@@ -150,30 +150,35 @@ def check_version(version: int) -> None:
 
 
 def ensure_schema(conn: Any, dim: int) -> None:
-    """Create the extension and tables on first use (one transaction; safe to race)."""
-    import psycopg
-
+    """Create the extension and tables on first use (one transaction; safe to race), then make
+    sure this connection can send vectors (it may predate the extension)."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        exists = conn.execute("SELECT to_regclass('rag_meta') IS NOT NULL").fetchone()[0]
-        if exists:
-            row = conn.execute("SELECT schema_version, dim FROM rag_meta").fetchone()
-            if row is not None:
-                check_version(row[0])
-                if row[1] != dim:
-                    raise IndexIncompatible(
-                        f"the database's vectors have {row[1]} dimensions, the model makes {dim}: "
-                        "use a new database (or drop the rag_* tables) for this model")
-                return
-        try:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        except psycopg.Error as exc:
-            raise RagError(f"cannot enable pgvector in this database ({str(exc).strip().splitlines()[0]}): "
-                           "install the extension or ask the database owner to run CREATE EXTENSION vector") from None
-        if not exists:
-            conn.execute(DDL.format(dim=int(dim)))
-        conn.execute("INSERT INTO rag_meta (schema_version, dim) VALUES (%s, %s)", (SCHEMA_VERSION, dim))
+        _create(conn, dim)
     register_vectors(conn)
+
+
+def _create(conn: Any, dim: int) -> None:
+    import psycopg
+
+    exists = conn.execute("SELECT to_regclass('rag_meta') IS NOT NULL").fetchone()[0]
+    if exists:
+        row = conn.execute("SELECT schema_version, dim FROM rag_meta").fetchone()
+        if row is not None:
+            check_version(row[0])
+            if row[1] != dim:
+                raise IndexIncompatible(
+                    f"the database's vectors have {row[1]} dimensions, the model makes {dim}: "
+                    "use a new database (or drop the rag_* tables) for this model")
+            return
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.Error as exc:
+        raise RagError(f"cannot enable pgvector in this database ({str(exc).strip().splitlines()[0]}): "
+                       "install the extension or ask the database owner to run CREATE EXTENSION vector") from None
+    if not exists:
+        conn.execute(DDL.format(dim=int(dim)))
+    conn.execute("INSERT INTO rag_meta (schema_version, dim) VALUES (%s, %s)", (SCHEMA_VERSION, dim))
 
 
 def drop_schema(conn: Any) -> None:
@@ -182,8 +187,19 @@ def drop_schema(conn: Any) -> None:
     conn.execute("DROP SEQUENCE IF EXISTS rag_ids")
 
 
-def vector_literal(v: np.ndarray) -> str:
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(v, dtype=np.float32)) + "]"
+def with_schema(url: str, schema: str) -> str:
+    """``url`` with its rag_* tables in ``schema`` (created when missing): a second index in the
+    same database, e.g. a benchmark corpus beside the main one. ``public`` stays in the path for
+    pgvector's type."""
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    conn = connect(url)
+    try:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    finally:
+        conn.close()
+    return make_conninfo(url, options=f"-csearch_path={schema},public")
 
 
 class Pool:

@@ -42,15 +42,18 @@ class VectorCache:
         self._mem.update(found)
 
     def get(self, ids: list[int], dim: int) -> np.ndarray:
-        missing = sorted({i for i in ids if i not in self._mem})
+        mem = self._mem  # another thread may start the cache over meanwhile: read one dict
+        missing = sorted({i for i in ids if i not in mem})
+        found: dict[int, np.ndarray] = {}
         if missing:
-            found = self.pool.run(lambda c: c.cursor(binary=True).execute(
+            rows = self.pool.run(lambda c: c.cursor(binary=True).execute(
                 f"SELECT id, embedding FROM {self.table} WHERE id = ANY(%s)", (missing,)).fetchall())
-            self.remember({int(i): v for i, v in found})
+            found = {int(i): v for i, v in rows}
+            self.remember(found)
         if not ids:
             return np.zeros((0, dim), np.float32)
         try:
-            return np.stack([self._mem[i] for i in ids])
+            return np.stack([found[i] if i in found else mem[i] for i in ids])
         except KeyError:
             raise IndexIncompatible("the index changed under this search: try again") from None
 

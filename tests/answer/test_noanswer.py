@@ -42,3 +42,10 @@ def test_on_topic_question_is_answerable(searcher) -> None:  # type: ignore[no-u
     assert resp.answerable is True
     assert not any(r.weak for r in resp.results)
     assert resp.answer and resp.answer[0].result_rank >= 1
+
+
+def test_a_very_close_sentence_is_answerable_without_shared_words() -> None:
+    paraphrase = Evidence(noanswer.SENTENCE_THRESHOLD + 0.05, 0.5, 0.1, 0.05)
+    assert probability(paraphrase) < noanswer.THRESHOLD
+    assert noanswer.answerable(paraphrase)
+    assert not noanswer.answerable(Evidence(noanswer.SENTENCE_THRESHOLD - 0.2, 0.3, 0.1, 0.05))

@@ -29,13 +29,13 @@ PASSAGES = [
 
 
 def test_none_keeps_order_and_reports_best_sentence() -> None:
-    out = rr.NoReranker().rerank("q", QVEC, CANDS, PASSAGES, 60)
+    out = rr.NoReranker().rerank("q", QVEC, CANDS, PASSAGES)
     assert [c.row for c in out] == [10, 11, 12]
     assert out[2].sentence == pytest.approx(float(PASSAGES[2].sentence_vectors[1] @ QVEC))
 
 
 def test_sentence_reranker_promotes_the_passage_with_an_answering_sentence() -> None:
-    out = rr.SentenceReranker(0.3).rerank("q", QVEC, CANDS, PASSAGES, 60)
+    out = rr.SentenceReranker(0.3).rerank("q", QVEC, CANDS, PASSAGES)
     assert sorted(c.row for c in out) == [10, 11, 12]
     assert out[0].row == 12  # its second sentence points where the question does
     assert out[0].score == pytest.approx(0.01 + 0.3 * out[0].sentence)
@@ -44,7 +44,7 @@ def test_sentence_reranker_promotes_the_passage_with_an_answering_sentence() -> 
 
 def test_empty_input() -> None:
     for r in (rr.NoReranker(), rr.SentenceReranker(0.3)):
-        assert r.rerank("q", QVEC, [], [], 60) == []
+        assert r.rerank("q", QVEC, [], []) == []
 
 
 class _FakeCrossEncoder:
@@ -55,7 +55,7 @@ class _FakeCrossEncoder:
 def test_cross_encoder_orders_by_model_score() -> None:
     ce = rr.CrossEncoderReranker("/nowhere")
     ce._model = _FakeCrossEncoder()  # the real one loads a local folder lazily
-    out = ce.rerank("q", QVEC, CANDS, PASSAGES, 60)
+    out = ce.rerank("q", QVEC, CANDS, PASSAGES)
     assert [c.row for c in out] == [12, 10, 11]
 
 
@@ -67,4 +67,4 @@ def test_factory() -> None:
         rr.get_reranker(s.with_(cross_encoder=None), "cross-encoder")
     with pytest.raises(RagError, match="no cross-encoder"):
         rr.get_reranker(s.with_(cross_encoder="/nowhere/ce"), "cross-encoder").rerank(
-            "q", QVEC, CANDS, PASSAGES, 60)
+            "q", QVEC, CANDS, PASSAGES)

@@ -85,3 +85,29 @@ def test_two_writers_on_one_database_leave_one_whole_state(tmp_path: Path, model
     assert all(p.returncode == 0 for p in procs), outs
     check_whole(pg_url)
     assert build(b).up_to_date
+
+
+def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, models_cache: Path,
+                                                                 pg_url: str) -> None:
+    """What the app should check at start-up with this store (not a CURRENT file of its own)."""
+    from rag.index.pg_status import has_index
+
+    s = replica(tmp_path, "h", models_cache, pg_url)
+    assert not has_index(s)
+    build(s)
+    assert has_index(s)
+
+
+def test_a_second_index_in_its_own_schema_leaves_the_first_alone(tmp_path: Path, models_cache: Path,
+                                                                 pg_url: str) -> None:
+    from rag.index.pg_db import with_schema
+    from rag.index.pg_status import has_index, pg_files
+
+    main = replica(tmp_path, "main", models_cache, pg_url)
+    build(main)
+    other = main.with_(database_url=with_schema(pg_url, "beir_test"), data_dir=tmp_path / "other")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "one.txt").write_text(ARTICLE, encoding="utf-8")
+    assert not has_index(other)
+    build(other)
+    assert set(pg_files(other)) == {"one.txt"} and len(pg_files(main)) == 5
