@@ -114,14 +114,18 @@ def register_vectors(conn: Any) -> bool:
     return True
 
 
+def meta_exists(conn: Any) -> bool:
+    """Whether *this* schema (the first of the search path) has the tables: with ``with_schema``
+    an unqualified name would otherwise fall through to the index in ``public``."""
+    return bool(conn.execute("SELECT to_regclass(format('%I.rag_meta', current_schema())) IS NOT NULL")
+                .fetchone()[0])
+
+
 def read_meta(conn: Any) -> dict[str, Any]:
     """The meta row, checked: a missing schema or another schema version is a one-line error."""
-    import psycopg
-
-    try:
-        row = conn.execute("SELECT schema_version, dim, generation, manifest FROM rag_meta").fetchone()
-    except psycopg.errors.UndefinedTable:
-        raise IndexMissing("no index in the database yet: run `rag index` first") from None
+    if not meta_exists(conn):
+        raise IndexMissing("no index in the database yet: run `rag index` first")
+    row = conn.execute("SELECT schema_version, dim, generation, manifest FROM rag_meta").fetchone()
     if row is None:
         raise IndexMissing("no index in the database yet: run `rag index` first")
     check_version(row[0])
@@ -161,7 +165,7 @@ def ensure_schema(conn: Any, dim: int) -> None:
 def _create(conn: Any, dim: int) -> None:
     import psycopg
 
-    exists = conn.execute("SELECT to_regclass('rag_meta') IS NOT NULL").fetchone()[0]
+    exists = meta_exists(conn)
     if exists:
         row = conn.execute("SELECT schema_version, dim FROM rag_meta").fetchone()
         if row is not None:

@@ -46,7 +46,7 @@ def has_index(settings: Settings) -> bool:
 
     conn = pg_db.connect(pg_db.database_url(settings))
     try:
-        return pg_db.read_meta_generation(conn) > 0
+        return bool(pg_db.read_meta(conn)["generation"])
     except IndexMissing:
         return False
     finally:

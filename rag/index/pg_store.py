@@ -112,7 +112,7 @@ class PostgresStore:
         n_new = sum(len(per_doc.get(s.path, [])) for s in new)
         bulk = not kept and n_new >= BULK_MIN and _empty(conn)
         if bulk:  # building an index once beats growing it row by row (pgvector's advice)
-            conn.execute("DROP INDEX IF EXISTS rag_chunks_hnsw, rag_terms_term, rag_terms_doc")
+            _drop_indexes(conn)
         else:
             _ensure_indexes(conn)
         _insert(conn, result, new, per_doc, prints, gen)
@@ -168,6 +168,15 @@ def _empty(conn: Any) -> bool:
 def _ensure_indexes(conn: Any) -> None:
     for ddl in (pg_db.HNSW_INDEX, *pg_db.TERMS_INDEXES):
         conn.execute(ddl)
+
+
+def _drop_indexes(conn: Any) -> None:
+    """This schema's search indexes (qualified: never another schema's of the search path)."""
+    from psycopg import sql
+
+    schema = conn.execute("SELECT current_schema()").fetchone()[0]
+    names = [sql.Identifier(schema, n) for n in ("rag_chunks_hnsw", "rag_terms_term", "rag_terms_doc")]
+    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.SQL(", ").join(names)))
 
 
 def _purge(conn: Any, gen: int) -> None:
