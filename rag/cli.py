@@ -81,23 +81,24 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
 
 @app.command()
 def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied into the data folder if outside it).")],
-        data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+        data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, quiet: QuietOpt = False) -> None:
     """Add or update the given articles without rescanning the whole folder."""
     from rag.index.files import place_in_data
 
-    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
     placed = [place_in_data(s.data_dir, p) for p in paths]
     _run_build(s, False, paths=placed)
 
 
 @app.command()
 def remove(paths: Annotated[list[str], typer.Argument(help="Files to remove (path in the data folder).")],
-           data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+           data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
+           quiet: QuietOpt = False) -> None:
     """Remove articles from the index; their files move to the data folder's .removed/."""
     from rag.index.files import relative_in_data, retire
     from rag.index.status import indexed_files
 
-    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
     known = indexed_files(s)
     missing = [p for p in paths if relative_in_data(s.data_dir, p) not in known]
     if missing:
@@ -133,13 +134,13 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
 
 
 @app.command()
-def status(data: DataOpt = None, index: IndexOpt = None,
+def status(data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents, chunks, model, last build, and files changed since."""
     from rag.index.status import index_status
     from rag.ui.terminal import print_status
 
-    st = index_status(_settings(data_dir=data, index_dir=index))
+    st = index_status(_settings(data_dir=data, index_dir=index, store=store))
     print(json.dumps(st)) if as_json else print_status(st)
 
 
@@ -148,13 +149,14 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
              beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
-             data: DataOpt = None, index: IndexOpt = None, quiet: QuietOpt = False) -> None:
+             data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
+           quiet: QuietOpt = False) -> None:
     """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
     from rag.evaluate.runner import run_eval
 
     if (questions is None) == (beir is None):
         raise RagError("give a questions file or --beir DIR (one of them)")
-    s = _settings(data_dir=data, index_dir=index, quiet=quiet or None)
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
     run_eval(s, questions=questions, beir=beir, mode=mode, report=report)
 
 
@@ -162,11 +164,11 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
 def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO_SERVER_NAME].")] = None,
           port: Annotated[Optional[int], typer.Option(help="Port [GRADIO_SERVER_PORT].")] = None,
           auth: Annotated[Optional[str], typer.Option(help="user:password [RAG_AUTH].")] = None,
-          data: DataOpt = None, index: IndexOpt = None) -> None:
+          data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None) -> None:
     """Start the web app (builds the index first if there is none)."""
     from rag.ui.web import launch
 
-    launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index))
+    launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store))
 
 
 def main(argv: list[str] | None = None) -> int:

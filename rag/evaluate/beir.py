@@ -83,7 +83,7 @@ def cache_key(corpus: Path, settings: Settings) -> str:
 def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str]]:
     """Settings pointing at the cached index of ``data`` (built if needed) and path -> doc id."""
     from rag.index.build import build
-    from rag.index.generation import CURRENT
+    from rag.index.store import index_exists
     from rag.ui.progress import cli_progress
 
     root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings)}"
@@ -95,7 +95,12 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
         ids_file.write_text(json.dumps(ids), encoding="utf-8")
     ids = json.loads(ids_file.read_text(encoding="utf-8"))
     s = settings.with_(data_dir=data_dir, index_dir=index_dir)
-    if not (index_dir / CURRENT).is_file():
+    if s.store == "postgres":  # its own schema: never overwrite the main index
+        from rag.index.pg_db import database_url, with_schema
+
+        safe = "".join(ch if ch.isalnum() else "_" for ch in data.name.lower())
+        s = s.with_(database_url=with_schema(database_url(settings), f"beir_{safe}"))
+    if not index_exists(s):
         index_dir.mkdir(parents=True, exist_ok=True)
         _reuse_export(settings, index_dir)
         with cli_progress(settings.quiet) as progress:

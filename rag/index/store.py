@@ -65,3 +65,14 @@ def open_store(settings: Settings) -> IndexStore:
     from rag.index.faiss_store import FaissStore
 
     return FaissStore(settings)
+
+
+def index_exists(settings: Settings) -> bool:
+    """Is there a live index for these settings (in the folder, or in the database)?"""
+    if settings.store == "postgres":
+        from rag.index.pg_status import has_index
+
+        return has_index(settings)
+    from rag.index.generation import CURRENT
+
+    return (settings.index_dir / CURRENT).is_file()

@@ -50,9 +50,12 @@ def row_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:
     return np.fromiter((p in allowed for p in snap.chunk_paths), dtype=bool, count=snap.n_chunks)
 
 
-def dense_search(snap: Snapshot, qvec: np.ndarray, k: int,
-                 mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, rows) by cosine; exact over the allowed rows when a filter is on."""
+def dense_search(snap: Snapshot, qvec: np.ndarray, k: int, mask: np.ndarray | None,
+                 filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows) by cosine; exact over the allowed rows when a filter is on (a store that
+    can filter itself, like PostgreSQL, does it where the data is)."""
+    if mask is not None and filters is not None and hasattr(snap, "dense_search"):
+        return snap.dense_search(qvec, k, filters)  # type: ignore[no-any-return]
     if mask is not None:
         rows = np.flatnonzero(mask)
         if not len(rows):
@@ -88,7 +91,7 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
     lex_rows: list[int] = []
     all_scores = np.zeros(0, np.float32)
     if mode in ("dense", "hybrid") and qvec is not None:
-        s, r = dense_search(snap, qvec, k, mask)
+        s, r = dense_search(snap, qvec, k, mask, filters)
         dense_rows = r.tolist()
         dense = dict(zip(dense_rows, s.tolist(), strict=True))
     norm = sum(snap.bm25.idf(query).values()) or 1.0

@@ -21,7 +21,6 @@ from rag.config import MODES, Settings
 from rag.errors import RagError
 from rag.index.build import BuildReport, build
 from rag.index.files import retire, sanitize_name, save_new
-from rag.index.generation import CURRENT
 from rag.load.formats import FORMATS
 from rag.search.retriever import Filters
 from rag.ui import render
@@ -236,7 +235,9 @@ def _date(value: str | None, which: str) -> str | None:
 
 def ensure_index(settings: Settings) -> None:
     """Build the index on first start so a new user lands on a working app."""
-    if not (settings.index_dir / CURRENT).exists():
+    from rag.index.store import index_exists
+
+    if not index_exists(settings):
         from rag.ui.progress import cli_progress
 
         print("no index yet: building it from", settings.data_dir)
