@@ -9,6 +9,9 @@ Each one is small enough to copy into its real home (see docs/performance.md):
   machine a single-question encode then waits for descheduled spinners (p95 x5).
 - ``plain_views``: np.memmap's __getitem__ is Python code (~50-100 us a call); a plain ndarray
   view of the same mapping indexes at C speed, and the pipeline indexes per candidate.
+- ``sqlite_mmap``: the chunk store's reads go through SQLite's own 2 MB page cache and a pread
+  per page; a memory-mapped read-only database fetches 100 candidate rows of a 100k-chunk store
+  in ~0.5 ms instead of ~7 ms.
 """
 
 from __future__ import annotations
@@ -108,6 +111,14 @@ def add_int8(export: Path) -> None:
     cfg_file.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+SQLITE_MMAP = 1 << 30  # bytes of the database SQLite may map (it maps what it reads)
+
+
+def sqlite_mmap(snap: Any) -> None:
+    with snap.db._lock:
+        snap.db.conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP}")
+
+
 def patch_all(searcher: Any) -> None:
     """Every prototype on one Searcher's current snapshot (warm-latency comparison); the query
     encoder becomes the int8 export when the index has one."""
@@ -118,6 +129,7 @@ def patch_all(searcher: Any) -> None:
         snap.__dict__["encoder"] = OnnxEncoder(snap.encoder.onnx_dir, quantized=True)
     no_spin(snap.encoder)
     plain_views(snap)
+    sqlite_mmap(snap)
     snap.__dict__["bm25"] = FastBM25.load(snap.gen)
 
 

@@ -147,7 +147,7 @@ def prototype_rows(sample: dict[str, Path], big: dict[str, Path], n_questions: i
                 t[name].append((time.perf_counter() - t0) * 1000)
         n = f"{ref.n_chunks:,} chunks"
         for name, what in (("no ONNX spinning", "no ONNX spinning"),
-                           ("all", "+ int8 query encoder, plain views, FastBM25")):
+                           ("all", "+ int8 query encoder, plain views, FastBM25, SQLite mmap")):
             rows.append(Row("warm", f"hybrid p50, {what} ({n}, prototype)", p50(t[name]), "ms",
                             p50(t["as is"]), "hybrid p50 as is, same questions", "", None,
                             f"p95 {p95(t[name]):.1f} vs {p95(t['as is']):.1f} ms"
