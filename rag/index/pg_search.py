@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.index.pg_db import visible
-from rag.search.bm25 import analyze
+from rag.search.bm25 import analyze, positive_top
 
 if TYPE_CHECKING:
     from rag.index.pg_snapshot import PgSnapshot
@@ -102,14 +102,7 @@ class PgBM25:
         return {t: self._idf(len(post[t][0]) if t in post else 0) for t in analyze(query)}
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        s = self.scores(query)
-        if not len(s):
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        k = min(k, len(s))
-        top = np.argpartition(-s, k - 1)[:k]
-        top = top[np.lexsort((top, -s[top]))]
-        keep = s[top] > 0
-        return s[top][keep], top[keep].astype(np.int64)
+        return positive_top(self.scores(query), k)
 
 
 class PgAnn:

@@ -96,11 +96,20 @@ class BM25Index:
         return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        s = self.scores(query)
-        if not len(s):
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        k = min(k, len(s))
-        top = np.argpartition(-s, k - 1)[:k]
-        top = top[np.lexsort((top, -s[top]))]  # ties by row: deterministic
-        keep = s[top] > 0
-        return s[top][keep], top[keep].astype(np.int64)
+        return positive_top(self.scores(query), k)
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores, best first; ties by row so results are deterministic."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def positive_top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows) of the best ``k`` rows that match at all (score > 0)."""
+    top = top_rows(scores, k)
+    keep = scores[top] > 0
+    return scores[top][keep], top[keep].astype(np.int64)

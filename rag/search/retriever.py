@@ -8,6 +8,7 @@ import numpy as np
 
 from rag.config import Mode
 from rag.index.reader import Snapshot
+from rag.search.bm25 import top_rows
 from rag.search.fusion import blend, rrf
 
 
@@ -61,19 +62,14 @@ def dense_search(snap: Snapshot, qvec: np.ndarray, k: int, mask: np.ndarray | No
         if not len(rows):
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         scores = np.asarray(snap.vectors[rows] @ qvec, dtype=np.float32)
-        top = _top(scores, k)
+        top = top_rows(scores, k)
         return scores[top], rows[top]
     scores, rows = snap.ann.search(qvec[None, :], k)
     keep = rows[0] >= 0
     return scores[0][keep], rows[0][keep].astype(np.int64)
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.lexsort((part, -scores[part]))]
+
 
 
 def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k: int,
@@ -99,7 +95,7 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
         all_scores = snap.bm25.scores(query)
         if mask is not None and len(all_scores):
             all_scores = np.where(mask, all_scores, 0.0)
-        top = _top(all_scores, k) if len(all_scores) else np.zeros(0, np.int64)
+        top = top_rows(all_scores, k) if len(all_scores) else np.zeros(0, np.int64)
         top = top[all_scores[top] > 0]
         lex_rows = top.tolist()
         lexical = {int(r): float(all_scores[r]) / norm for r in top}
