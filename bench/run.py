@@ -38,7 +38,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, for iterating (not the figures)")
     p.add_argument("--skip-1m", action="store_true", help="no 1M-vector scale run")
     p.add_argument("--hnsw-1m", action="store_true", help="also build HNSW at 1M (slow: tens of minutes)")
-    p.add_argument("--only", default="", help="comma list of sections: cold,build,warm,scale")
+    p.add_argument("--only", default="", help="comma list of sections: cold,build,warm,scale,stores")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--keep", action="store_true", help="keep the temp folder")
     return p.parse_args()
@@ -92,10 +92,24 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
 
 
+def store_rows(out: dict[str, Any]) -> list[Row]:
+    """PostgreSQL beside FAISS on the same chunks: each PostgreSQL figure against FAISS's."""
+    f, p = out["stores"]["faiss"], out["stores"]["postgres"]
+    n = f"{out['n']:,}"
+    rows: list[Row] = []
+    for key, label, unit in (("build_s", "build", "s"), ("p50_ms", "search p50", "ms"),
+                             ("p95_ms", "search p95", "ms"), ("recall_at_10", "recall@10 vs exact", ""),
+                             ("qps_concurrent", f"QPS, {out['clients']} client processes", "q/s")):
+        rows.append(Row("stores", f"faiss {label} @ {n} ({f['index']})", f[key], unit))
+        rows.append(Row("stores", f"postgres {label} @ {n} ({p['index']})", p[key], unit,
+                        baseline=f[key], baseline_name=f"faiss {label}"))
+    return rows
+
+
 def main() -> int:
     args = parse()
     size = SIZES["quick" if args.quick else "full"]
-    only = set(filter(None, args.only.split(","))) or {"cold", "build", "warm", "scale"}
+    only = set(filter(None, args.only.split(","))) or {"cold", "build", "warm", "scale", "stores"}
     started, load0 = time.perf_counter(), os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     ws = Workspace(root)
@@ -122,6 +136,10 @@ def main() -> int:
         rows.append(quiet_row)
         docs = scifact_docs()
         info["scifact"] = len(docs)
+        if not docs:  # no shared SciFact copy: the sample articles stand in (no quality rows)
+            log("SciFact not found: using the sample articles for the build and synthetic sections")
+            docs = [{"_id": p.stem, "title": t.split("\n", 1)[0], "text": t.split("\n", 1)[-1].strip()}
+                    for p in sorted(DATA.glob("*.txt")) for t in [p.read_text(encoding="utf-8")]]
 
         def cold() -> None:
             from bench import cold as c
@@ -195,7 +213,16 @@ def main() -> int:
             rows.extend(r)
             info["scale"] = i
 
-        for name, fn in (("cold", cold), ("build", build), ("warm", warm), ("scale", scale)):
+        def stores() -> None:
+            from bench.pg_bench import run_pg_bench
+
+            n = size["ann"][0]
+            out = run_pg_bench(n=n, base=base(), keyword=False, seconds=10.0)
+            info["stores"] = out
+            rows.extend(store_rows(out))
+
+        for name, fn in (("cold", cold), ("build", build), ("warm", warm), ("scale", scale),
+                         ("stores", stores)):
             section(name, fn)
     finally:
         if not args.keep:

@@ -69,13 +69,13 @@ def _run_build(settings: Settings, as_json: bool, **kw: Any) -> None:
 @app.command()
 def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           full: Annotated[bool, typer.Option("--full", help="Re-embed everything.")] = False,
-          ann: Annotated[Optional[str], typer.Option(help="auto, flat or hnsw.")] = None,
+          ann: Annotated[Optional[str], typer.Option(help="auto, flat, hnsw or ivf.")] = None,
           workers: Annotated[Optional[int], typer.Option(help="Embedding processes.")] = None,
           store: StoreOpt = None, quiet: QuietOpt = False,
           as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False) -> None:
     """Build the index, or update it: only new or changed articles are embedded."""
     s = _settings(data_dir=data, index_dir=index, model=model, ann=ann, workers=workers,
-                  store=store, quiet=quiet or None)
+                  store=store, quiet=(quiet or as_json) or None)
     _run_build(s, as_json, full=full)
 
 
