@@ -36,9 +36,6 @@ class Source:
     spans: tuple[tuple[int, int], ...] = ()  # body spans, sorted, non-overlapping
     extracted: bool = False  # True when ``text`` is not the file's own text
 
-    def span_text(self, start: int, end: int) -> str:
-        return self.text[start:end]
-
 
 @dataclass(frozen=True)
 class Chunk:

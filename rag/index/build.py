@@ -4,24 +4,22 @@ laid out exactly as a full rebuild of the same files would lay it out."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.chunk import ModelTokenCounter, chunk_source
 from rag.config import Settings
-from rag.embed import ensure_export, resolve
+from rag.embed import ModelInfo, ensure_export, resolve
 from rag.errors import RagError
 from rag.index.chunkdb import source_file
-from rag.index.embedding import embed_missing
+from rag.index.embedding import Progress, embed_missing
 from rag.index.generation import writer_lock
 from rag.index.store import BuildResult, Previous, open_store
 from rag.index.texts import embed_text, sentences_of
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 __all__ = ["BuildReport", "Progress", "build", "embed_text"]
 
@@ -69,7 +67,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     report = BuildReport()
     info = resolve(settings.model)
     store = open_store(settings)
-    prev = store.previous(info)
+    prev = store.previous(info, vectors=not full)
     prev_files = prev.files if prev else {}
     entries = _entries(settings, paths)
     wanted = {e.path for e in entries}
@@ -118,11 +116,8 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     return report
 
 
-def _embed(settings: Settings, info: object, prev: Previous | None, sources: list[Source],
+def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
            files: dict[str, str], progress: Progress, report: BuildReport) -> BuildResult:
-    from rag.embed import ModelInfo
-
-    assert isinstance(info, ModelInfo)
     export = ensure_export(settings.index_dir, info)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []

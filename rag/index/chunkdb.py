@@ -108,13 +108,6 @@ class ChunkDB:
                 out[r[0]] = json.loads(r[1])
         return out
 
-    def chunk_ids(self) -> list[str]:
-        return [r[0] for r in self.query("SELECT id FROM chunks ORDER BY row")]
-
-    def rows_for_paths(self, paths: Sequence[str]) -> list[int]:
-        q = ",".join("?" * len(paths))
-        return [r[0] for r in self.query(f"SELECT row FROM chunks WHERE path IN ({q})", list(paths))]
-
     def source(self, path: str) -> Source | None:
         found = self.query(
             "SELECT path, text, hash, format, title, author, date, outlet, spans, extracted "

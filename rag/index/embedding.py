@@ -11,7 +11,7 @@ import numpy as np
 from rag.index.texts import vector_key
 
 EMBED_BATCH = 256  # texts per encode call; the partition is the same for any worker count
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 _worker_encoder = None
 

@@ -29,7 +29,7 @@ class FaissStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def previous(self, model: ModelInfo) -> Previous | None:
+    def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
         try:
             gen = current_generation(self.settings.index_dir)
             manifest = read_manifest(gen)
@@ -48,6 +48,8 @@ class FaissStore:
             sent_vecs = np.load(gen / "sentences.npy", mmap_mode="r")
         except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
             return None  # damaged or foreign: everything is rebuilt from the files
+        if not vectors:
+            return Previous(files, sources, {}, len(sources), len(chunks))
         from rag.index.texts import embed_text
 
         titles = {s.path: s.metadata.title for s in sources}

@@ -38,7 +38,7 @@ class PostgresStore:
         self._seen: int | None = None  # generation that previous() read, for the conflict check
 
     # ---- reading back for an incremental build ----------------------------------------------
-    def previous(self, model: ModelInfo) -> Previous | None:
+    def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
         import psycopg
 
         conn = pg_db.connect(self.url)
@@ -55,11 +55,11 @@ class PostgresStore:
                 m = meta["manifest"]
                 if not compatible(m, model, self.settings) or not self._seen:
                     return None
-                return self._load_previous(conn)
+                return self._load_previous(conn, vectors)
         finally:
             conn.close()
 
-    def _load_previous(self, conn: Any) -> Previous:
+    def _load_previous(self, conn: Any, vectors: bool) -> Previous:
         files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
         rows = conn.execute(
             "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted "
@@ -67,6 +67,10 @@ class PostgresStore:
         sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7]),
                           tuple(tuple(x) for x in r[8]), bool(r[9])) for r in rows]  # type: ignore[misc]
         reuse: dict[str, np.ndarray] = {}
+        if not vectors:
+            n = conn.execute("SELECT COUNT(*) FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
+                             "WHERE d.dead IS NULL").fetchone()[0]
+            return Previous(files, sources, reuse, len(sources), int(n))
         n_chunks = 0
         for table in ("rag_chunks", "rag_sentences"):
             cur = conn.cursor(binary=True)

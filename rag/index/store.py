@@ -48,8 +48,9 @@ class BuildResult:
 
 
 class IndexStore(Protocol):
-    def previous(self, model: ModelInfo) -> Previous | None:
-        """The reusable state of the live index, or None when there is none compatible."""
+    def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
+        """The reusable state of the live index, or None when there is none compatible;
+        ``vectors=False`` skips reading the embeddings (a full rebuild re-embeds anyway)."""
         ...
 
     def commit(self, result: BuildResult) -> str:

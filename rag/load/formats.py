@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 from rag.clean import body_spans, extract_metadata, metadata_from_html
 from rag.load.decode import NotText, decode, normalize_newlines
@@ -132,6 +131,3 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
 def _str(value: object) -> str | None:
     return str(value).strip() or None if value is not None else None
 
-
-def iter_formats() -> Iterator[str]:
-    yield from sorted(FORMATS)
