@@ -302,5 +302,17 @@ def _smooth(lines: list[Line]) -> None:
 
 
 def body_spans(text: str) -> list[Span]:
-    """Sorted, non-overlapping, trimmed spans of the article-body lines of ``text``."""
-    return [(ln.start, ln.end) for ln in classify(text) if ln.cls == GOOD and ln.kind is None]
+    """Sorted, non-overlapping, trimmed spans of the article-body lines of ``text``.
+
+    jusText treats the page edges as chrome, so a short article (a wire item, an abstract: a
+    headline and one paragraph) has no good neighbour to lean on and would vanish whole. When the
+    classifier keeps nothing, every line that no chrome rule named is the body; failing that, the
+    headline is: an article is never dropped for its length or layout, only for being chrome.
+    """
+    lines = classify(text)
+    spans = [(ln.start, ln.end) for ln in lines if ln.cls == GOOD and ln.kind is None]
+    if spans:
+        return spans
+    spans = [(ln.start, ln.end) for ln in lines if ln.kind is None and ln.heading is None
+             and (ln.words >= 3 or _SENTENCE_END.search(ln.text))]
+    return spans or [(ln.start, ln.end) for ln in lines if ln.kind == "headline"]
