@@ -109,6 +109,29 @@ class AnswerSentence:
     end: int
 
 
+@dataclass(frozen=True)
+class EntitySpan:
+    """Where an answer entity is said: ``source.text[start:end]`` is its exact mention."""
+
+    path: str
+    start: int
+    end: int
+    result_rank: int | None = None  # the [n] of the result that shows it, if one does
+
+
+@dataclass
+class AnswerEntity:
+    """One thing the question asks for ("United States"), with every place it is said."""
+
+    text: str
+    type: str  # spaCy's label: GPE, NORP, PERSON, ORG, DATE, CARDINAL, ...
+    citations: list[EntitySpan] = field(default_factory=list)
+
+    @property
+    def ranks(self) -> list[int]:
+        return sorted({c.result_rank for c in self.citations if c.result_rank is not None})
+
+
 @dataclass
 class Response:
     query: str
@@ -118,12 +141,16 @@ class Response:
     mode: str = "hybrid"
     took_ms: float = 0.0
     matched: int = 0  # candidate passages considered before grouping and top-k
+    answer_type: str = "other"  # what the question asks for (rag.answer.question.AnswerType)
+    entities: list[AnswerEntity] = field(default_factory=list)  # the asked things, best first
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "answerable": self.answerable,
             "answer": [asdict(a) for a in self.answer],
+            "answer_type": self.answer_type,
+            "entities": [asdict(e) for e in self.entities],
             "mode": self.mode,
             "took_ms": round(self.took_ms, 2),
             "matched": self.matched,

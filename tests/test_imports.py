@@ -61,3 +61,4 @@ def test_console_script_query_runs_light(sample_index: dict[str, Path]) -> None:
                 if line.startswith("import time:")}
     assert "numpy" in imported  # the import log was really captured
     assert not imported & set(FORBIDDEN)
+    assert "spacy" not in imported  # a question that asks for no kind of entity never loads it

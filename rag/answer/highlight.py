@@ -29,11 +29,11 @@ def coverage(question_terms: set[str], text: str) -> float:
     if not question_terms:
         return 0.0
     words = set(terms(text))
-    hit = sum(1 for q in question_terms if any(_same_word(q, w) for w in words))
+    hit = sum(1 for q in question_terms if any(same_word(q, w) for w in words))
     return hit / len(question_terms)
 
 
-def _same_word(a: str, b: str) -> bool:
+def same_word(a: str, b: str) -> bool:
     if a == b:
         return True
     n = min(len(a), len(b))

@@ -9,6 +9,7 @@ fitted block below is rewritten by that script, so the query path needs no train
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import astuple, dataclass, fields
 
 import numpy as np
@@ -35,6 +36,7 @@ FEATURES = tuple(f.name for f in fields(Evidence))
 # second, separately calibrated way to be answerable.
 MODEL_FEATURES = ("coverage", "keyword")
 
+SENTENCE_COVERAGE = 0.3  # IDF share of the question's stems (absent ones weigh most) to go with it
 # --- fitted: begin (python -m rag.evaluate.calibrate --write) ---
 WEIGHTS = {"bias": -2.7165, "coverage": 3.9004, "keyword": 3.4071}
 THRESHOLD = 0.2624
@@ -49,8 +51,11 @@ def probability(ev: Evidence) -> float:
 
 def answerable(ev: Evidence) -> bool:
     """The lexical model says so, or one sentence is as close to the question as almost never
-    happens when the corpus does not cover it (a paraphrase shares few words, not meaning)."""
-    return probability(ev) >= THRESHOLD or ev.sentence_cosine >= SENTENCE_THRESHOLD
+    happens when the corpus does not cover it (a paraphrase shares few words, not meaning) and
+    the passages still carry a fair share of the question's rare words: a near miss ("which
+    countries sent fighter jets?") is close in meaning to a story that never says "jets"."""
+    return probability(ev) >= THRESHOLD or (ev.sentence_cosine >= SENTENCE_THRESHOLD
+                                            and ev.coverage >= SENTENCE_COVERAGE)
 
 
 def idf_coverage(query_stems: dict[str, float], text: str) -> float:
@@ -72,3 +77,25 @@ def evidence(query_stems: dict[str, float], sentence_cos: list[float], passage_c
         passage_cosine=float(np.max(passage_cos)) if passage_cos else 0.0,
         coverage=max(idf_coverage(query_stems, t) for t in texts),
         keyword=float(max(bm25)) if bm25 else 0.0)
+
+
+_NAME = re.compile(r"\b[A-Z][\w’'-]*[A-Za-z]|\b[A-Z]{2,}\b")
+
+
+def unmatched_names(question: str, texts: list[str]) -> list[str]:
+    """Names in the question (capitalised words past its first) that none of ``texts`` says, in
+    any form ("Ukrainian" ~ "Ukraine"; "U.S." ~ "American"). A question about China over
+    passages that never mention China is a near miss, however close the rest of it is."""
+    from rag.answer.gazetteer import aliases_of
+    from rag.answer.highlight import same_word
+
+    words = question.split()
+    names = [m.group(0) for m in _NAME.finditer(" ".join(words[1:]))]
+    said = {w.lower() for t in texts for w in re.findall(r"[^\W_]+", t)}
+    missing = []
+    for name in dict.fromkeys(names):
+        forms = {name, *aliases_of(name)}
+        if not any(any(same_word(p.lower(), w) for w in said)
+                   for f in forms for p in re.findall(r"[^\W_]+", f)):
+            missing.append(name)
+    return missing

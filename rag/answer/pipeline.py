@@ -16,7 +16,9 @@ import numpy as np
 
 from rag.answer.group import overlapping, same_information, shingles
 from rag.answer.highlight import ScoredSentence, best_spans, score_sentences
-from rag.answer.noanswer import Evidence, answerable, evidence
+from rag.answer import typed
+from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
+from rag.answer.question import analyse
 from rag.answer.rerank import Passage, get_reranker
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
@@ -82,7 +84,12 @@ class Searcher:
         q = clean_question(question, s.max_query_chars)
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
+        question = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
+        reading = typed.read(question, ranked.cands, ranked.chunks, ranked.sentences, qvec,
+                             snap.bm25.idf(" ".join(question.key_terms)))
+        if reading is not None:
+            ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
         meta = snap.metadata
         scored = score_sentences([g.chunk for g in groups],
@@ -96,12 +103,19 @@ class Searcher:
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(c, meta) for c in g.also]))
         ev = self._evidence(snap, q, ranked)
-        ok = bool(results) and answerable(ev)
+        top_texts = [ranked.chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
+        ok = (bool(results) and answerable(ev) and not unmatched_names(q, top_texts)
+              and (reading is None or typed.has_answer(reading)))
         for r in results:
             r.weak = not ok
-        answer = _extract_answer(results, scored) if ok else []
+        found = typed.entities(reading, results) if ok and reading is not None else []
+        answer = typed.answer(reading, results) if ok and reading is not None else []
+        if reading is not None and answer:
+            for r in results:
+                r.highlights = typed.highlights(reading, r, answer)
         resp = Response(query=q, results=results, answerable=ok, answer=answer, mode=mode,
-                        took_ms=(time.perf_counter() - t0) * 1000, matched=len(ranked.cands))
+                        took_ms=(time.perf_counter() - t0) * 1000, matched=len(ranked.cands),
+                        answer_type=question.answer_type, entities=found)
         return resp, ev
 
     def rank(self, snap: Snapshot, q: str, qvec: np.ndarray, mode: Mode, depth: int,

@@ -35,6 +35,7 @@ class Question:
     question: str
     answerable: bool
     relevant: tuple[Evidence, ...] = ()
+    entities: tuple[str, ...] = ()  # for list and factoid questions: the names the answer must give
 
 
 @dataclass
@@ -45,12 +46,15 @@ class QuestionScores:
     hit5: float = 0.0
     mrr10: float = 0.0
     noanswer_acc: float = 0.0
+    answer_acc: float = 0.0
+    entity_recall: float = 0.0
     answerable_n: int = 0
     details: list[dict[str, Any]] = field(default_factory=list)
 
     def row(self) -> dict[str, float]:
         return {"Hit@1": self.hit1, "Hit@5": self.hit5, "MRR@10": self.mrr10,
-                "no-answer acc": self.noanswer_acc}
+                "no-answer acc": self.noanswer_acc, "answer acc": self.answer_acc,
+                "entity recall": self.entity_recall}
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -65,7 +69,8 @@ def load_questions(path: Path) -> list[Question]:
             rel = tuple(Evidence(str(r["doc"]), str(r.get("evidence") or ""))
                         for r in obj.get("relevant") or [])
             out.append(Question(str(obj.get("id", n)), str(obj["question"]),
-                                bool(obj.get("answerable", True)), rel))
+                                bool(obj.get("answerable", True)), rel,
+                                tuple(str(e) for e in obj.get("entities") or [])))
         except (ValueError, KeyError, TypeError):
             raise RagError(f"{path.name} line {n}: expected an object with 'question', "
                            "'answerable' and 'relevant'") from None
@@ -97,10 +102,24 @@ def result_hits(resp: Response, q: Question, source_text: Callable[[str], str]) 
     return hits
 
 
+def answer_hit(resp: Response, q: Question) -> bool:
+    """The short answer itself says an evidence string of a relevant document."""
+    return resp.answerable and any(
+        same_doc(a.path, ev.doc) and _norm(ev.text) in _norm(a.text) for a in resp.answer for ev in q.relevant)
+
+
+def entity_recall(resp: Response, q: Question) -> float:
+    """Share of the expected names that the answer's entities give (either name may be the
+    longer form: "Economist" ~ "The Economist")."""
+    got = [e.text.casefold() for e in resp.entities] if resp.answerable else []
+    found = sum(any(w.casefold() in g or g in w.casefold() for g in got) for w in q.entities)
+    return found / len(q.entities)
+
+
 def score(questions: list[Question], responses: list[Response],
           source_text: Callable[[str], str]) -> QuestionScores:
     out = QuestionScores()
-    h1, h5, mrr, acc = [], [], [], []
+    h1, h5, mrr, acc, ans, rec = [], [], [], [], [], []
     for q, resp in zip(questions, responses, strict=True):
         hits = result_hits(resp, q, source_text)
         acc.append(1.0 if resp.answerable == q.answerable else 0.0)
@@ -108,11 +127,18 @@ def score(questions: list[Question], responses: list[Response],
             h1.append(hit_at_k(hits, 1))
             h5.append(hit_at_k(hits, 5))
             mrr.append(mrr_at_k(hits, 10))
+            ans.append(1.0 if answer_hit(resp, q) else 0.0)
+        if q.answerable and q.entities:
+            rec.append(entity_recall(resp, q))
         out.details.append({
             "id": q.id, "question": q.question, "gold_answerable": q.answerable,
             "answerable": resp.answerable, "first_hit": first_hit(hits) if q.answerable else None,
+            "answer_hit": answer_hit(resp, q) if q.answerable else None,
+            "answer_type": resp.answer_type, "entities": [e.text for e in resp.entities],
+            "entity_recall": entity_recall(resp, q) if q.answerable and q.entities else None,
             "top": [f"{r.citation.path}:{r.citation.start}" for r in resp.results[:5]]})
     out.hit1, out.hit5, out.mrr10, out.noanswer_acc = mean(h1), mean(h5), mean(mrr), mean(acc)
+    out.answer_acc, out.entity_recall = mean(ans), mean(rec)
     out.answerable_n = len(h1)
     return out
 

@@ -5,8 +5,9 @@ either: the copy and show-source buttons work through one delegated listener (``
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag.records import Citation, Response, Result, Source
 from rag.ui.terminal import citation_line, format_date
@@ -39,6 +40,8 @@ CSS = """
   overflow-wrap: anywhere;}
 .rag-answer ul {margin: 6px 0 0 1.1em; padding: 0;}
 .rag-answer a {text-decoration: none; font-weight: 600;}
+.rag-entities {margin: 6px 0 0;}
+.rag-entity {font-weight: 700; text-decoration: underline dotted; text-underline-offset: 3px;}
 .rag-noanswer {border-left: 4px solid #d97706; padding: 8px 12px; margin: 6px 0 12px;
   background: var(--background-fill-secondary); color: var(--body-text-color);}
 .rag-source {white-space: pre-wrap; line-height: 1.55; max-height: 520px; overflow: auto;
@@ -105,17 +108,43 @@ def message(text: str, error: bool = False, busy: bool = False) -> str:
     return f'<div class="{cls}" role="{role}"{extra}>{escape(text)}</div>'
 
 
-def _marked(text: str, offset: int, spans: list[tuple[int, int]]) -> str:
-    """Escape ``text`` and wrap the absolute ``spans`` in <mark>."""
+def _marked(text: str, offset: int, spans: list[tuple[int, int]],
+            entities: Sequence[tuple[int, int]] = ()) -> str:
+    """Escape ``text``, wrap the absolute ``spans`` in <mark> and answer ``entities`` in
+    <b class="rag-entity"> (inside a mark or not)."""
     out, pos = [], 0
     for s, e in sorted(spans):
         s, e = max(s - offset, pos), min(e - offset, len(text))
         if s >= e:
             continue
-        out += [escape(text[pos:s]), "<mark>", escape(text[s:e]), "</mark>"]
+        out += [_entity_marked(text, pos, s, offset, entities), "<mark>",
+                _entity_marked(text, s, e, offset, entities), "</mark>"]
         pos = e
-    out.append(escape(text[pos:]))
+    out.append(_entity_marked(text, pos, len(text), offset, entities))
     return "".join(out)
+
+
+def _entity_marked(text: str, lo: int, hi: int, offset: int, entities: Sequence[tuple[int, int]]) -> str:
+    out, pos = [], lo
+    for s, e in sorted(entities):
+        s, e = max(s - offset, pos), min(e - offset, hi)
+        if s >= e:
+            continue
+        out += [escape(text[pos:s]), '<b class="rag-entity">', escape(text[s:e]), "</b>"]
+        pos = e
+    out.append(escape(text[pos:hi]))
+    return "".join(out)
+
+
+def entity_spans(entities: Sequence[Any], path: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of answer entities (records or their JSON dicts) inside ``path[start:end]``."""
+    out = []
+    for e in entities:
+        for c in (e["citations"] if isinstance(e, dict) else e.citations):
+            cp, cs, ce = (c["path"], c["start"], c["end"]) if isinstance(c, dict) else (c.path, c.start, c.end)
+            if cp == path and start <= cs and ce <= end:
+                out.append((cs, ce))
+    return out
 
 
 def _cite_line(c: Citation) -> str:
@@ -125,7 +154,7 @@ def _cite_line(c: Citation) -> str:
     return " · ".join(bits)
 
 
-def card(r: Result) -> str:
+def card(r: Result, entities: Sequence[tuple[int, int]] = ()) -> str:
     cite = escape(citation_line(r.citation), quote=True)
     also = ""
     if r.also_in:
@@ -141,7 +170,7 @@ def card(r: Result) -> str:
         f'<span class="rag-title">{escape(r.citation.title)}</span>'
         f'<span class="rag-meta">{label}score {r.score:.3f}</span></div>'
         f'<div class="rag-cite citation">{_cite_line(r.citation)}</div>'
-        f'<div class="rag-text">{_marked(r.text, r.citation.start, r.highlights)}</div>{also}'
+        f'<div class="rag-text">{_marked(r.text, r.citation.start, r.highlights, entities)}</div>{also}'
         f'<div class="rag-actions">'
         f'<button class="rag-btn rag-copy" type="button" data-cite="{cite}" '
         f'aria-label="Copy citation for result {r.rank}">Copy citation</button>'
@@ -160,15 +189,21 @@ def answer_block(resp: Response) -> str:
                 'as weak matches.</div>')
     if not resp.answer:
         return ""
-    items = "".join(f'<li>{escape(a.text)} <a href="#result-{a.result_rank}" '
-                    f'aria-label="source: result {a.result_rank}">[{a.result_rank}]</a></li>'
-                    for a in resp.answer)
+    items = "".join(f'<li>{escape(a.text)} {_ref(a.result_rank)}</li>' for a in resp.answer)
+    named = ", ".join(f'<b class="rag-entity">{escape(e.text)}</b> ' + "".join(_ref(n) for n in e.ranks)
+                      for e in resp.entities)
+    head = f'<p class="rag-entities">{named}</p>' if named else ""
     return (f'<section class="rag-answer" aria-label="Answer"><strong>Answer</strong>'
-            f'<ul>{items}</ul></section>')
+            f'{head}<ul>{items}</ul></section>')
+
+
+def _ref(rank: int) -> str:
+    return f'<a href="#result-{rank}" aria-label="source: result {rank}">[{rank}]</a>'
 
 
 def results_html(resp: Response) -> str:
-    return "".join(card(r) for r in resp.results)
+    return "".join(card(r, entity_spans(resp.entities, r.citation.path, r.citation.start, r.citation.end))
+                   for r in resp.results)
 
 
 def summary(resp: Response) -> str:
@@ -182,9 +217,9 @@ def summary(resp: Response) -> str:
             f"({resp.mode} search, {resp.took_ms:.0f} ms).")
 
 
-def source_view(src: Source, start: int, end: int) -> str:
-    """The cleaned article (body paragraphs only), the cited span highlighted."""
-    parts = [f"<p>{_marked(src.text[s:e], s, [(start, end)])}</p>" for s, e in src.spans]
+def source_view(src: Source, start: int, end: int, entities: Sequence[tuple[int, int]] = ()) -> str:
+    """The cleaned article (body paragraphs only), the cited span and answer entities marked."""
+    parts = [f"<p>{_marked(src.text[s:e], s, [(start, end)], entities)}</p>" for s, e in src.spans]
     m = src.metadata
     head = escape(" · ".join(x for x in (m.title or src.path, m.outlet, format_date(m.date)) if x))
     return (f'<div class="rag-source-head"><strong>{head}</strong> '

