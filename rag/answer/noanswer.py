@@ -37,6 +37,7 @@ FEATURES = tuple(f.name for f in fields(Evidence))
 MODEL_FEATURES = ("coverage", "keyword")
 
 SENTENCE_COVERAGE = 0.3  # IDF share of the question's stems (absent ones weigh most) to go with it
+SENTENCE_ALONE = 0.65  # a sentence this close answers even when it shares no rare word
 # --- fitted: begin (python -m rag.evaluate.calibrate --write) ---
 WEIGHTS = {"bias": -2.7165, "coverage": 3.9004, "keyword": 3.4071}
 THRESHOLD = 0.2624
@@ -53,9 +54,10 @@ def answerable(ev: Evidence) -> bool:
     """The lexical model says so, or one sentence is as close to the question as almost never
     happens when the corpus does not cover it (a paraphrase shares few words, not meaning) and
     the passages still carry a fair share of the question's rare words: a near miss ("which
-    countries sent fighter jets?") is close in meaning to a story that never says "jets"."""
-    return probability(ev) >= THRESHOLD or (ev.sentence_cosine >= SENTENCE_THRESHOLD
-                                            and ev.coverage >= SENTENCE_COVERAGE)
+    countries sent fighter jets?") is close in meaning to a story that never says "jets". A
+    sentence closer still (``SENTENCE_ALONE``) is a paraphrase of the question on its own."""
+    return probability(ev) >= THRESHOLD or (ev.sentence_cosine >= SENTENCE_THRESHOLD and (
+        ev.coverage >= SENTENCE_COVERAGE or ev.sentence_cosine >= SENTENCE_ALONE))
 
 
 def idf_coverage(query_stems: dict[str, float], text: str) -> float:

@@ -45,7 +45,15 @@ def test_on_topic_question_is_answerable(searcher) -> None:  # type: ignore[no-u
 
 
 def test_a_very_close_sentence_is_answerable_without_shared_words() -> None:
-    paraphrase = Evidence(noanswer.SENTENCE_THRESHOLD + 0.05, 0.5, 0.1, 0.05)
+    paraphrase = Evidence(noanswer.SENTENCE_ALONE + 0.02, 0.5, 0.1, 0.05)
     assert probability(paraphrase) < noanswer.THRESHOLD
     assert noanswer.answerable(paraphrase)
+
+
+def test_a_close_sentence_without_the_questions_rare_words_is_a_near_miss() -> None:
+    """Same topic, the asked fact's words absent: close in meaning is not enough."""
+    near_miss = Evidence(noanswer.SENTENCE_THRESHOLD + 0.02, 0.5, 0.1, 0.05)
+    assert not noanswer.answerable(near_miss)
+    covered = Evidence(noanswer.SENTENCE_THRESHOLD + 0.02, 0.5, noanswer.SENTENCE_COVERAGE + 0.02, 0.05)
+    assert noanswer.answerable(covered)
     assert not noanswer.answerable(Evidence(noanswer.SENTENCE_THRESHOLD - 0.2, 0.3, 0.1, 0.05))
