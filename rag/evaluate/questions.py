@@ -49,12 +49,15 @@ class QuestionScores:
     answer_acc: float = 0.0
     entity_recall: float = 0.0
     answerable_n: int = 0
+    entity_n: int = 0  # answerable questions that name the entities expected
     details: list[dict[str, Any]] = field(default_factory=list)
 
     def row(self) -> dict[str, float]:
-        return {"Hit@1": self.hit1, "Hit@5": self.hit5, "MRR@10": self.mrr10,
-                "no-answer acc": self.noanswer_acc, "answer acc": self.answer_acc,
-                "entity recall": self.entity_recall}
+        row = {"Hit@1": self.hit1, "Hit@5": self.hit5, "MRR@10": self.mrr10,
+               "no-answer acc": self.noanswer_acc, "answer acc": self.answer_acc}
+        if self.entity_n:  # only a set with expected names measures them
+            row["entity recall"] = self.entity_recall
+        return row
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -138,7 +141,7 @@ def score(questions: list[Question], responses: list[Response],
             "entity_recall": entity_recall(resp, q) if q.answerable and q.entities else None,
             "top": [f"{r.citation.path}:{r.citation.start}" for r in resp.results[:5]]})
     out.hit1, out.hit5, out.mrr10, out.noanswer_acc = mean(h1), mean(h5), mean(mrr), mean(acc)
-    out.answer_acc, out.entity_recall = mean(ans), mean(rec)
+    out.answer_acc, out.entity_recall, out.entity_n = mean(ans), mean(rec), len(rec)
     out.answerable_n = len(h1)
     return out
 

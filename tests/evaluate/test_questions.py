@@ -60,3 +60,24 @@ def test_rows_for_modes() -> None:
     assert labels[:3] == ["dense", "bm25", "hybrid"] and labels[3].startswith("hybrid + ")
     with pytest.raises(RagError):
         rows_for("nope", s)
+
+
+def test_answer_accuracy_needs_the_evidence_in_the_answer_itself() -> None:
+    from rag.evaluate.questions import answer_hit, entity_recall
+    from rag.records import AnswerEntity, AnswerSentence
+
+    said = AnswerSentence("The German government spokesman said yes.", 1, "b.txt", 12, 54)
+    other = AnswerSentence("The German government spokesman said yes.", 1, "a.txt", 7, 49)
+    assert answer_hit(Response("who?", [], answer=[said]), Q)
+    assert not answer_hit(Response("who?", [], answer=[other]), Q)  # not a relevant document
+    assert not answer_hit(Response("who?", [], answerable=False, answer=[said]), Q)
+    listed = Question("q2", "which countries?", True, (), ("United States", "Germany", "Economist"))
+    got = Response("which countries?", [], entities=[AnswerEntity("Germany", "GPE"),
+                                                      AnswerEntity("The Economist", "ORG")])
+    assert entity_recall(got, listed) == pytest.approx(2 / 3)
+    assert entity_recall(Response("q", [], answerable=False, entities=got.entities), listed) == 0.0
+
+
+def test_entity_recall_is_reported_only_for_sets_that_name_entities() -> None:
+    plain = score([Q], [Response("who?", [])], lambda p: SOURCES[p])
+    assert "entity recall" not in plain.row() and "answer acc" in plain.row()

@@ -98,3 +98,28 @@ def test_build_outcome_in_plain_words() -> None:
 def test_small_wordings() -> None:
     assert render.count_text(1) == "**1** document indexed" and render.count_text(5) == "**5** documents indexed"
     assert render.sentence("the question is empty: type a question") == "The question is empty: type a question."
+
+
+def test_answer_lists_entities_with_links_and_cards_mark_them() -> None:
+    from rag.records import AnswerEntity, EntitySpan
+
+    resp = _response()
+    # "Ukraine" at absolute 10..17 of result 1's text (which starts at offset 10)
+    resp.entities = [AnswerEntity(f"Ukraine {EVIL}", "GPE", [EntitySpan("001.txt", 10, 17, 1)]),
+                     AnswerEntity("Elsewhere", "GPE", [EntitySpan("009.txt", 0, 9, None)])]
+    block = render.answer_block(resp)
+    _no_raw_markup(block)
+    assert '<p class="rag-entities"><b class="rag-entity">Ukraine &lt;script&gt;' in block
+    assert 'href="#result-1"' in block.split('<ul>')[0]  # the entity links to the card that says it
+    assert '<b class="rag-entity">Elsewhere</b> ' in block  # cited outside the shown cards: no link
+    cards = render.results_html(resp)
+    assert '<mark><b class="rag-entity">Ukraine</b> may strike targets.</mark>' in cards
+
+
+def test_source_view_marks_the_span_and_the_entities() -> None:
+    text = "Germany lifted its restrictions. Other news."
+    src = Source("a.txt", text, "h", "txt", Metadata(title="T"), ((0, len(text)),))
+    html = render.source_view(src, 0, 32, render.entity_spans(
+        [{"text": "Germany", "type": "GPE", "citations": [{"path": "a.txt", "start": 0, "end": 7}]}],
+        "a.txt", 0, len(text)))
+    assert '<mark><b class="rag-entity">Germany</b> lifted its restrictions.</mark>' in html
