@@ -62,7 +62,7 @@ class _Model:
                     self._cache[text] = tuple(_mention(e) for e in doc.ents)
                 while len(self._cache) > CACHE:
                     self._cache.popitem(last=False)
-        return [self._cache[t] if t in self._cache else () for t in texts]
+        return [self._cache.get(t, ()) for t in texts]
 
 
 def _load() -> Any:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.answer.group import overlapping, same_information, shingles
-from rag.answer.highlight import ScoredSentence, best_spans, score_sentences
 from rag.answer import typed
+from rag.answer.group import overlapping, same_information, shingles
+from rag.answer.highlight import best_spans, score_sentences
 from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
 from rag.answer.question import analyse
 from rag.answer.rerank import Passage, get_reranker
@@ -24,11 +24,10 @@ from rag.config import Mode, Settings
 from rag.errors import BadQuery
 from rag.index.reader import Snapshot, SnapshotHolder
 from rag.index.texts import embed_text
-from rag.records import AnswerSentence, Chunk, Citation, Response, Result
+from rag.records import Chunk, Citation, Response, Result
 from rag.search.retriever import Candidate, Filters, retrieve
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-ANSWER_SENTENCES = 3
 EVIDENCE_TOP = 5  # the no-answer features look at this many top passages, whatever k is
 
 
@@ -84,10 +83,10 @@ class Searcher:
         q = clean_question(question, s.max_query_chars)
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
-        question = analyse(q)
+        asked = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
-        reading = typed.read(question, ranked.cands, ranked.chunks, ranked.sentences, qvec,
-                             snap.bm25.idf(" ".join(question.key_terms)))
+        reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, qvec,
+                             snap.bm25.idf(" ".join(asked.key_terms)))
         if reading is not None:
             ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
@@ -115,7 +114,7 @@ class Searcher:
                 r.highlights = typed.highlights(reading, r, answer)
         resp = Response(query=q, results=results, answerable=ok, answer=answer, mode=mode,
                         took_ms=(time.perf_counter() - t0) * 1000, matched=len(ranked.cands),
-                        answer_type=question.answer_type, entities=found)
+                        answer_type=asked.answer_type, entities=found)
         return resp, ev
 
     def rank(self, snap: Snapshot, q: str, qvec: np.ndarray, mode: Mode, depth: int,
@@ -188,20 +187,3 @@ def _cite(ch: Chunk, meta: dict) -> Citation:  # type: ignore[type-arg]
     title = (m.title if m else None) or ch.path.rsplit("/", 1)[-1]
     return Citation(ch.path, title, ch.start, ch.end, m.outlet if m else None,
                     m.date if m else None, m.author if m else None)
-
-
-def _extract_answer(results: list[Result], scored: list[list[ScoredSentence]]) -> list[AnswerSentence]:
-    """The best answering sentence of each top result, best first, each saying something new."""
-    picks: list[tuple[float, AnswerSentence]] = []
-    seen: list[set[tuple[str, ...]]] = []
-    for r, sents in zip(results, scored, strict=True):
-        if not sents:
-            continue
-        b = max(sents, key=lambda s: (s.score, -s.start))
-        sh = shingles(b.text) or {(b.text.lower(),)}
-        if any(len(sh & o) / max(1, min(len(sh), len(o))) >= 0.5 for o in seen):
-            continue
-        seen.append(sh)
-        picks.append((b.score, AnswerSentence(b.text, r.rank, r.citation.path, b.start, b.end)))
-    picks.sort(key=lambda p: -p[0])
-    return [a for _, a in picks[:ANSWER_SENTENCES]]

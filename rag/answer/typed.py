@@ -16,8 +16,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answer.entities import mentions
-from rag.answer.group import shingles
-from rag.answer.gazetteer import is_country_name
 from rag.answer.extract import (
     LIST_MARGIN,
     MARGIN,
@@ -28,7 +26,9 @@ from rag.answer.extract import (
     relevant_floor,
     vote,
 )
-from rag.answer.question import COUNTRY, PERSON, QUANTITY, TIME, Question
+from rag.answer.gazetteer import is_country_name
+from rag.answer.group import shingles
+from rag.answer.question import COUNTRY, QUANTITY, TIME, Question
 from rag.records import AnswerEntity, AnswerSentence, Chunk, EntitySpan, Result
 from rag.search.retriever import Candidate
 
@@ -90,10 +90,7 @@ def boost(cands: list[Candidate], reading: Reading) -> list[Candidate]:
     covered: set[str] = set()
     order: list[int] = []
     while pool:
-        def gain(i: int) -> float:
-            mine = carries.get(cands[i].row, set())
-            return cands[i].score + TYPE_WEIGHT * bool(mine) + NOVEL_WEIGHT * bool(mine - covered)
-        best = max(pool, key=lambda i: (gain(i), -i))
+        best = max(pool, key=lambda i: (_gain(cands[i], carries, covered), -i))
         order.append(best)
         pool.remove(best)
         covered |= carries.get(cands[best].row, set())
@@ -102,6 +99,11 @@ def boost(cands: list[Candidate], reading: Reading) -> list[Candidate]:
             break
     return [replace(cands[i], score=cands[i].score + TYPE_WEIGHT * bool(carries.get(cands[i].row)))
             for i in order]
+
+
+def _gain(c: Candidate, carries: Mapping[int, set[str]], covered: set[str]) -> float:
+    mine = carries.get(c.row, set())
+    return c.score + TYPE_WEIGHT * bool(mine) + NOVEL_WEIGHT * bool(mine - covered)
 
 
 def has_answer(reading: Reading) -> bool:
@@ -136,8 +138,9 @@ def answer(reading: Reading, results: Sequence[Result]) -> list[AnswerSentence]:
     by_span: dict[tuple[str, int, int], SentenceRead] = {}
     for p in reading.passages.values():
         for s in p.sentences:
-            if by_span.get((s.path, s.start, s.end)) is None or s.relevance > by_span[(s.path, s.start, s.end)].relevance:
-                by_span[(s.path, s.start, s.end)] = s
+            key = (s.path, s.start, s.end)
+            if key not in by_span or s.relevance > by_span[key].relevance:
+                by_span[key] = s
     shown = [(s, rank) for s in by_span.values() if (rank := _rank_of(results, s.path, s.start)) is not None]
     shown.sort(key=lambda x: (-x[0].relevance, x[0].path, x[0].start))
     picked: list[AnswerSentence] = []

@@ -22,7 +22,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import mean, ndcg_at_k, recall_at_k
-from rag.evaluate.runner import Row, RowResult, progress_bar
+from rag.evaluate.rows import Row, RowResult, progress_bar
 
 CORPUS_FILE = "corpus.jsonl"
 RECALL_AT = 100

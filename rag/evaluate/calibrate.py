@@ -56,7 +56,7 @@ class Sample:
 def collect(settings: Settings, folder: Path) -> list[Sample]:
     from rag.answer.pipeline import Searcher
     from rag.evaluate.beir import load_beir, prepare
-    from rag.evaluate.runner import progress_bar
+    from rag.evaluate.rows import progress_bar
     from rag.search.retriever import Filters
 
     data = load_beir(folder)

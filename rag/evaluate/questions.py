@@ -17,7 +17,7 @@ from typing import Any
 from rag.config import Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import first_hit, hit_at_k, mean, mrr_at_k
-from rag.evaluate.runner import Row, RowResult, progress_bar
+from rag.evaluate.rows import Row, RowResult, progress_bar
 from rag.records import Citation, Response
 
 DEPTH = 10  # results asked for per question (MRR@10)

@@ -56,8 +56,8 @@ def print_response(resp: Response, console: Console | None = None) -> None:
         body = Text(r.text)
         for s, e in r.highlights:
             body.stylize("bold yellow", s - r.citation.start, e - r.citation.start)
-        for e in resp.entities:
-            for c in e.citations:
+        for ent in resp.entities:
+            for c in ent.citations:
                 if c.result_rank == r.rank and c.path == r.citation.path:
                     body.stylize("underline", c.start - r.citation.start, c.end - r.citation.start)
         out.print(body, style="dim" if r.weak else None)

@@ -9,7 +9,8 @@ import pytest
 
 from rag.config import Settings
 from rag.evaluate.beir import load_beir, prepare
-from rag.evaluate.runner import Row, run_eval
+from rag.evaluate.rows import Row
+from rag.evaluate.runner import run_eval
 
 DOCS = {
     "d1": ("Volcanoes", "Magma rises through the crust and erupts as lava from volcanoes."),

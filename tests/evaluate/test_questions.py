@@ -10,7 +10,7 @@ import pytest
 from rag.config import Settings
 from rag.errors import RagError
 from rag.evaluate.questions import Evidence, Question, load_questions, result_hits, score
-from rag.evaluate.runner import Row, rows_for
+from rag.evaluate.rows import Row, rows_for
 from rag.records import Citation, Response, Result
 
 SOURCES = {"a.txt": "Intro. The German government spokesman said yes. Outro.",
