@@ -98,6 +98,7 @@ def read_passages(question: Question, chunks: Sequence[Chunk], sentence_vectors:
     """
     keys = set(question.key_terms)
     stems = dict(key_idf)
+    known: dict[str, bool] = {}
     countries = "NORP" in question.labels  # asks for countries: known countries only, by name
     exclude = question_names(question, [m for ms in found for m in ms])
     spans = [list(c.sentences) or [(c.start, c.end)] for c in chunks]
@@ -122,7 +123,8 @@ def read_passages(question: Question, chunks: Sequence[Chunk], sentence_vectors:
                 if m.label in question.labels and a <= m.start + chunk.start < b
                 and (m.country or not countries)
                 and not {m.name.casefold(), (m.country or "").casefold()} & exclude)
-            near = tuple(1.0 + _closeness(text, m.start - a, m.end - a, keys) for m in answers)
+            found_keys = _key_spans(text, keys, known) if answers else []
+            near = tuple(1.0 + _closeness(found_keys, m.start - a, m.end - a) for m in answers)
             sentences.append(SentenceRead(chunk.path, a, b, text, rel, alone, answers, near))
         out.append(PassageRead(chunk, sentences))
     return out
@@ -150,21 +152,25 @@ def _feedback(own: list[list[float]], vectors: Sequence[np.ndarray],
     return c / n if n > 0 else None
 
 
-def _closeness(text: str, start: int, end: int, keys: set[str]) -> float:
+def _key_spans(text: str, keys: set[str], known: dict[str, bool]) -> list[tuple[int, int]]:
+    """Where the question's key terms stand in ``text`` (``known`` memoises word -> is a key)."""
+    out = []
+    for m in _WORD.finditer(text):
+        w = m.group(0).lower()
+        hit = known.get(w)
+        if hit is None:
+            hit = known[w] = any(same_word(k, w) for k in keys)
+        if hit:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _closeness(key_spans: list[tuple[int, int]], start: int, end: int) -> float:
     """exp(-d / 40): d is the distance in characters from the mention to the nearest key term
     of the question in its sentence ("NATO Secretary-General Jens Stoltenberg" answers who
     heads NATO; "warnings by Vladimir Putin", further along, does not)."""
-    if not keys:
-        return 0.0
-    best = None
-    for m in _WORD.finditer(text):
-        if start <= m.start() < end:
-            continue
-        w = m.group(0).lower()
-        if any(same_word(k, w) for k in keys):
-            d = start - m.end() if m.end() <= start else m.start() - end
-            best = d if best is None else min(best, d)
-    return 0.0 if best is None else math.exp(-max(0, best) / CLOSENESS_CHARS)
+    gaps = [start - e if e <= start else s - end for s, e in key_spans if not start <= s < end]
+    return math.exp(-max(0, min(gaps)) / CLOSENESS_CHARS) if gaps else 0.0
 
 
 def _presence(passages: Sequence[PassageRead]) -> dict[str, float]:

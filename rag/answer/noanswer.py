@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import astuple, dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -60,12 +61,19 @@ def answerable(ev: Evidence) -> bool:
         ev.coverage >= SENTENCE_COVERAGE or ev.sentence_cosine >= SENTENCE_ALONE))
 
 
+@lru_cache(maxsize=8192)
+def stem_set(text: str) -> frozenset[str]:
+    """The stems of a passage or sentence; cached, because the same top passages come back
+    question after question."""
+    return frozenset(analyze(text))
+
+
 def idf_coverage(query_stems: dict[str, float], text: str) -> float:
     """Share of the question's IDF mass whose stems occur in ``text``."""
     total = sum(query_stems.values())
     if total <= 0:
         return 0.0
-    present = set(analyze(text))
+    present = stem_set(text)
     return sum(w for t, w in query_stems.items() if t in present) / total
 
 
