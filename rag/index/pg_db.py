@@ -69,6 +69,11 @@ def visible(alias: str = "d") -> str:
 
 
 def database_url(settings: Settings) -> str:
+    """The URL every PostgreSQL path starts from; first, the optional extra must be installed."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("psycopg", "pgvector")):
+        raise RagError("the postgres store needs its extra: pip install 'rag-news[postgres]'")
     if not settings.database_url:
         raise RagError("the postgres store needs a database: set RAG_DATABASE_URL=postgresql://user@host/db")
     return settings.database_url
