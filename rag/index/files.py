@@ -51,6 +51,17 @@ def save_new(data_dir: Path, name: str, content: bytes) -> Path:
     return target
 
 
+def check_article(name: str, content: bytes) -> None:
+    """Refuse, before anything is written, a file that would yield nothing to index: a rejected
+    upload must not stay in the data folder where nobody can see or remove it."""
+    from rag.load.formats import Skip, extract
+
+    try:
+        extract(sanitize_name(name), content)
+    except Skip as exc:
+        raise RagError(f"{Path(name).name} was not added: {exc}") from None
+
+
 def place_in_data(data_dir: Path, path: Path) -> Path:
     """A file inside the data folder is used in place; one outside is copied in."""
     p = path.expanduser().resolve()
@@ -60,7 +71,9 @@ def place_in_data(data_dir: Path, path: Path) -> Path:
         p.relative_to(data_dir.resolve())
         return p
     except ValueError:
-        return save_new(data_dir, p.name, p.read_bytes())
+        content = p.read_bytes()
+        check_article(p.name, content)
+        return save_new(data_dir, p.name, content)
 
 
 def relative_in_data(data_dir: Path, path: str) -> str:

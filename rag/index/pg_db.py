@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import IndexIncompatible, IndexMissing, RagError
+from rag.errors import IndexIncompatible, IndexMissing, RagError, require_extra
 
 SCHEMA_VERSION = 1
 LOCK_KEY = 0x7261_6701  # pg_advisory_xact_lock key: one committing writer per database/schema
@@ -70,10 +70,7 @@ def visible(alias: str = "d") -> str:
 
 def database_url(settings: Settings) -> str:
     """The URL every PostgreSQL path starts from; first, the optional extra must be installed."""
-    import importlib.util
-
-    if any(importlib.util.find_spec(m) is None for m in ("psycopg", "pgvector")):
-        raise RagError("the postgres store needs its extra: pip install 'rag-news[postgres]'")
+    require_extra("postgres", "psycopg", "pgvector")
     if not settings.database_url:
         raise RagError("the postgres store needs a database: set RAG_DATABASE_URL=postgresql://user@host/db")
     return settings.database_url
