@@ -189,6 +189,25 @@ def status(data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
     print(json.dumps(st)) if as_json else print_status(st)
 
 
+@app.command()
+def source(path: Annotated[str, typer.Argument(help="A cited path, e.g. page.html or feed.jsonl#3.")],
+           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None, store: StoreOpt = None,
+           as_json: Annotated[bool, typer.Option("--json", help="One JSON object, text exact.")] = False) -> None:
+    """The text a citation's start:end index into (for .html, .pdf, .jsonl: the extracted text)."""
+    from rag.index.reader import SnapshotHolder
+    from rag.ui.terminal import safe_body
+
+    s = _settings(data_dir=data, index_dir=index, model=model, store=store)
+    src = SnapshotHolder(s).get().db.source(path)
+    if src is None:
+        raise RagError(f"not in the index: {path}")
+    if as_json:
+        print(json.dumps({"path": src.path, "format": src.format, "extracted": src.extracted,
+                          "text": src.text}, ensure_ascii=False))
+    else:
+        sys.stdout.write(safe_body(src.text) + ("" if src.text.endswith("\n") else "\n"))
+
+
 @app.command("eval")
 def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions JSONL (the eval format).")] = None,
              beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,

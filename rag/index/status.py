@@ -38,12 +38,13 @@ def index_status(settings: Settings) -> dict[str, Any]:
         if damaged:
             integrity = damage_message(gen, damaged)
         indexed, docs = {}, {}
-        if not set(damaged) & {"chunks.sqlite", "manifest.json"}:
+        if not set(damaged) & {"chunks.sqlite", "manifest.json"}:  # else: not opened
             db = ChunkDB(gen / "chunks.sqlite")
             indexed = db.files()
             docs = db.metadata()
             db.close()
-    on_disk = {e.path: e for e in discover(settings.data_dir)}
+    unreadable = bool(set(damaged) & {"chunks.sqlite", "manifest.json"})  # what is indexed is unknown
+    on_disk = {} if unreadable else {e.path: e for e in discover(settings.data_dir)}
     changed = sorted(p for p, e in on_disk.items() if p in indexed
                      and e.size <= settings.max_file_mb * 1024 * 1024 and file_hash(e) != indexed[p])
     return {
