@@ -6,6 +6,7 @@ silently; removed articles are moved aside to ``.removed/``, not deleted.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -59,7 +60,7 @@ def check_article(name: str, content: bytes) -> None:
     try:
         extract(sanitize_name(name), content)
     except Skip as exc:
-        raise RagError(f"{Path(name).name} was not added: {exc}") from None
+        raise RagError(f"not adding {Path(name).name}: {exc}") from None
 
 
 def place_in_data(data_dir: Path, path: Path) -> Path:
@@ -76,12 +77,18 @@ def place_in_data(data_dir: Path, path: Path) -> Path:
         return save_new(data_dir, p.name, content)
 
 
+def _resolve_parent(p: Path) -> Path:
+    """Resolve the folders but not the last part: a link in the data folder names itself."""
+    p = Path(os.path.abspath(p))
+    return p.parent.resolve() / p.name
+
+
 def relative_in_data(data_dir: Path, path: str) -> str:
     p = Path(path)
     root = data_dir.resolve()
-    full = (p if p.is_absolute() else (root / p)).resolve()
+    full = _resolve_parent(p if p.is_absolute() else (root / p))
     if not full.is_relative_to(root) and not p.is_absolute():
-        full = (Path.cwd() / p).resolve()
+        full = _resolve_parent(Path.cwd() / p)
     if not full.is_relative_to(root):
         raise RagError(f"{path} is not inside the data folder {data_dir}")
     return full.relative_to(root).as_posix()
