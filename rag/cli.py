@@ -130,7 +130,7 @@ def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied i
     """Add or update the given articles without rescanning the whole folder."""
     from rag.index.files import place_in_data
 
-    s = _data_checked(_settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None))
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
     placed = [place_in_data(s.data_dir, p) for p in paths]
     _run_build(s, False, paths=placed)
 
