@@ -7,15 +7,21 @@ STAMP := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup app index test lint bench clean
+.PHONY: setup lock app index test lint bench clean
 
-$(STAMP): pyproject.toml
+# The exact versions in requirements.lock (hash-checked), then the project itself without deps.
+$(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,postgres]"
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Re-resolve every dependency (all extras) to the newest allowed versions; commit the result.
+lock:
+	$(PY) .ci/lock.py
 
 app: setup
 	$(BIN)/python app.py

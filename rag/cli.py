@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rag.config import Settings
-from rag.errors import RagError
+from rag.errors import BadQuery, RagError, UsageError, require_extra
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Semantic search and cited answers over the news articles in a folder.")
@@ -24,19 +24,39 @@ IndexOpt = Annotated[Optional[Path], typer.Option("--index", help="Index folder 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model package or folder [RAG_MODEL].")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="faiss or postgres [RAG_STORE].")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Use the data folder even if it is / or "
+                                                         "holds more than RAG_MAX_FILES files.")]
 
 
 def _settings(**kw: Any) -> Settings:
-    return Settings.load(**{k: v for k, v in kw.items() if v is not None})
+    """Settings from options and environment; a bad value is a usage error (exit 2)."""
+    try:
+        s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
+    except RagError as exc:
+        raise UsageError(str(exc)) from None
+    if s.store == "postgres":
+        require_extra("postgres", "psycopg", "pgvector")
+    return s
+
+
+def _data_checked(s: Settings, force: bool = False) -> Settings:
+    from rag.load.reader import check_data_dir
+
+    check_data_dir(s.data_dir, s.max_files, force)
+    return s
 
 
 def _err(msg: str) -> None:
-    print(f"error: {msg}", file=sys.stderr)
+    from rag.ui.terminal import safe
+
+    print(f"error: {safe(msg)}", file=sys.stderr)
 
 
 def _warn_all(warnings: list[str], quiet: bool) -> None:
+    from rag.ui.terminal import safe
+
     for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {safe(w)}", file=sys.stderr)
 
 
 def _print_report(report: Any, as_json: bool) -> None:
@@ -71,12 +91,37 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           full: Annotated[bool, typer.Option("--full", help="Re-embed everything.")] = False,
           ann: Annotated[Optional[str], typer.Option(help="auto, flat, hnsw or ivf.")] = None,
           workers: Annotated[Optional[int], typer.Option(help="Embedding processes.")] = None,
-          store: StoreOpt = None, quiet: QuietOpt = False,
+          store: StoreOpt = None, quiet: QuietOpt = False, force: ForceOpt = False,
           as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False) -> None:
     """Build the index, or update it: only new or changed articles are embedded."""
-    s = _settings(data_dir=data, index_dir=index, model=model, ann=ann, workers=workers,
-                  store=store, quiet=(quiet or as_json) or None)
-    _run_build(s, as_json, full=full)
+    s = _data_checked(_settings(data_dir=data, index_dir=index, model=model, ann=ann, workers=workers,
+                                store=store, quiet=(quiet or as_json) or None), force)
+    created = not s.index_dir.exists()
+    if s.store == "faiss" and not created:
+        _warn_all(_damage(s), s.quiet)
+    try:
+        _run_build(s, as_json, full=full)
+    except BaseException:
+        if created and not (s.index_dir / "CURRENT").exists():
+            import shutil
+
+            shutil.rmtree(s.index_dir, ignore_errors=True)  # a failed first build leaves nothing
+        raise
+
+
+def _damage(s: Settings) -> list[str]:
+    """What `rag index` is about to repair, said before it does."""
+    from rag.errors import IndexMissing
+    from rag.index.generation import current_generation, damage_message, damaged_files, read_manifest
+
+    try:
+        gen = current_generation(s.index_dir)
+        bad = damaged_files(gen, read_manifest(gen))
+    except IndexMissing:
+        return []
+    except RagError as exc:
+        return [f"{exc}; rebuilding"]
+    return [f"{damage_message(gen, bad)}; rebuilding"] if bad else []
 
 
 @app.command()
@@ -98,7 +143,7 @@ def remove(paths: Annotated[list[str], typer.Argument(help="Files to remove (pat
     from rag.index.files import relative_in_data, retire
     from rag.index.status import indexed_files
 
-    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
+    s = _data_checked(_settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None))
     known = indexed_files(s)
     missing = [p for p in paths if relative_in_data(s.data_dir, p) not in known]
     if missing:
@@ -134,14 +179,33 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
 
 
 @app.command()
-def status(data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
+def status(data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, force: ForceOpt = False,
            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Documents, chunks, model, last build, and files changed since."""
+    """Documents, chunks, model, last build, files changed since, and damaged index files."""
     from rag.index.status import index_status
     from rag.ui.terminal import print_status
 
-    st = index_status(_settings(data_dir=data, index_dir=index, store=store))
+    st = index_status(_data_checked(_settings(data_dir=data, index_dir=index, store=store), force))
     print(json.dumps(st)) if as_json else print_status(st)
+
+
+@app.command()
+def source(path: Annotated[str, typer.Argument(help="A cited path, e.g. page.html or feed.jsonl#3.")],
+           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None, store: StoreOpt = None,
+           as_json: Annotated[bool, typer.Option("--json", help="One JSON object, text exact.")] = False) -> None:
+    """The text a citation's start:end index into (for .html, .pdf, .jsonl: the extracted text)."""
+    from rag.index.reader import SnapshotHolder
+    from rag.ui.terminal import safe_body
+
+    s = _settings(data_dir=data, index_dir=index, model=model, store=store)
+    src = SnapshotHolder(s).get().db.source(path)
+    if src is None:
+        raise RagError(f"not in the index: {path}")
+    if as_json:
+        print(json.dumps({"path": src.path, "format": src.format, "extracted": src.extracted,
+                          "text": src.text}, ensure_ascii=False))
+    else:
+        sys.stdout.write(safe_body(src.text) + ("" if src.text.endswith("\n") else "\n"))
 
 
 @app.command("eval")
@@ -163,20 +227,37 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
 @app.command()
 def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO_SERVER_NAME].")] = None,
           port: Annotated[Optional[int], typer.Option(help="Port [GRADIO_SERVER_PORT].")] = None,
-          auth: Annotated[Optional[str], typer.Option(help="user:password [RAG_AUTH].")] = None,
+          auth: Annotated[Optional[str], typer.Option(
+              help="user:password[:viewer|editor], several comma-separated [RAG_AUTH].")] = None,
+          read_only: Annotated[bool, typer.Option("--read-only", help="Nobody can change the articles.")] = False,
+          allow_anonymous_writes: Annotated[bool, typer.Option(
+              "--allow-anonymous-writes", help="Serve a non-loopback host without --auth, writable.")] = False,
           data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None) -> None:
     """Start the web app (builds the index first if there is none)."""
     from rag.ui.web import launch
 
-    launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store))
+    launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store,
+                     read_only=read_only or None, allow_anonymous_writes=allow_anonymous_writes or None))
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sqlite3
+
     try:
         app(args=argv, standalone_mode=False, prog_name="rag")
         return 0
+    except (UsageError, BadQuery) as exc:
+        _err(str(exc))
+        return 2
     except RagError as exc:
         _err(str(exc))
+        return 1
+    except sqlite3.DatabaseError as exc:
+        _err(f"the index's chunk store is damaged ({exc}): run `rag index` to rebuild it")
+        return 1
+    except OSError as exc:  # permissions, read-only or full disk: say which file, and why
+        where = f" {exc.filename}" if exc.filename else ""
+        _err(f"cannot access{where}: {exc.strerror or exc}")
         return 1
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)

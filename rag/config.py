@@ -55,9 +55,12 @@ class Settings:
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 7860
-    auth: str | None = None  # "user:password" for shared deployments
+    auth: str | None = None  # "user:password[:viewer|editor]", several comma-separated
+    read_only: bool = False  # the app: everyone (signed in or not) is a viewer
+    allow_anonymous_writes: bool = False  # the app on a non-loopback host without --auth
     max_upload_mb: int = 20
     max_file_mb: int = 50  # larger files are skipped with a warning
+    max_files: int = 100_000  # a data folder holding more is refused unless --force (0: no limit)
     max_query_chars: int = 2000
     workers: int = 1
     quiet: bool = False

@@ -13,11 +13,12 @@ from rag.embed import ModelInfo
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.index.chunkdb import ChunkDB
 from rag.index.generation import (
+    MANIFEST,
     NewGeneration,
     check_compatible,
     current_generation,
+    damaged_files,
     read_manifest,
-    verify_files,
 )
 from rag.index.store import BuildResult, Previous
 from rag.index.texts import sentences_of, vector_key
@@ -30,12 +31,15 @@ class FaissStore:
         self.settings = settings
 
     def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
+        """The live generation's reusable state. Damaged files are never read: if only derived
+        files (FAISS, BM25) or one vector file is damaged, every article is reloaded (so the
+        build commits a repaired generation) but intact vectors are still reused."""
         try:
             gen = current_generation(self.settings.index_dir)
             manifest = read_manifest(gen)
             check_compatible(manifest, model.id)
-            verify_files(gen, manifest)
-            if manifest.get("chunking") != self.settings.chunking():
+            damaged = set(damaged_files(gen, manifest))
+            if manifest.get("chunking") != self.settings.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
                 return None
             db = ChunkDB(gen / "chunks.sqlite")
             try:
@@ -44,21 +48,25 @@ class FaissStore:
                 files = db.files()
             finally:
                 db.close()
-            vecs = np.load(gen / "vectors.npy", mmap_mode="r")
-            sent_vecs = np.load(gen / "sentences.npy", mmap_mode="r")
+            vecs = None if "vectors.npy" in damaged else np.load(gen / "vectors.npy", mmap_mode="r")
+            sent_vecs = None if "sentences.npy" in damaged else np.load(gen / "sentences.npy", mmap_mode="r")
         except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
             return None  # damaged or foreign: everything is rebuilt from the files
+        titles = {s.path: s.metadata.title for s in sources}
+        if damaged:
+            files, sources = {}, []  # reload everything: the new generation replaces the damage
         if not vectors:
             return Previous(files, sources, {}, len(sources), len(chunks))
         from rag.index.texts import embed_text
 
-        titles = {s.path: s.metadata.title for s in sources}
         reuse: dict[str, np.ndarray] = {}
-        for row, c in enumerate(chunks):
-            reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
-        texts, _ = sentences_of(chunks)
-        for row, t in enumerate(texts):
-            reuse.setdefault(vector_key(t), sent_vecs[row])
+        if vecs is not None:
+            for row, c in enumerate(chunks):
+                reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
+        if sent_vecs is not None:
+            texts, _ = sentences_of(chunks)
+            for row, t in enumerate(texts):
+                reuse.setdefault(vector_key(t), sent_vecs[row])
         return Previous(files, sources, reuse, len(sources), len(chunks))
 
     def commit(self, result: BuildResult) -> str:

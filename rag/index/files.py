@@ -6,6 +6,7 @@ silently; removed articles are moved aside to ``.removed/``, not deleted.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -51,6 +52,17 @@ def save_new(data_dir: Path, name: str, content: bytes) -> Path:
     return target
 
 
+def check_article(name: str, content: bytes) -> None:
+    """Refuse, before anything is written, a file that would yield nothing to index: a rejected
+    upload must not stay in the data folder where nobody can see or remove it."""
+    from rag.load.formats import Skip, extract
+
+    try:
+        extract(sanitize_name(name), content)
+    except Skip as exc:
+        raise RagError(f"not adding {Path(name).name}: {exc}") from None
+
+
 def place_in_data(data_dir: Path, path: Path) -> Path:
     """A file inside the data folder is used in place; one outside is copied in."""
     p = path.expanduser().resolve()
@@ -60,15 +72,23 @@ def place_in_data(data_dir: Path, path: Path) -> Path:
         p.relative_to(data_dir.resolve())
         return p
     except ValueError:
-        return save_new(data_dir, p.name, p.read_bytes())
+        content = p.read_bytes()
+        check_article(p.name, content)
+        return save_new(data_dir, p.name, content)
+
+
+def _resolve_parent(p: Path) -> Path:
+    """Resolve the folders but not the last part: a link in the data folder names itself."""
+    p = Path(os.path.abspath(p))
+    return p.parent.resolve() / p.name
 
 
 def relative_in_data(data_dir: Path, path: str) -> str:
     p = Path(path)
     root = data_dir.resolve()
-    full = (p if p.is_absolute() else (root / p)).resolve()
+    full = _resolve_parent(p if p.is_absolute() else (root / p))
     if not full.is_relative_to(root) and not p.is_absolute():
-        full = (Path.cwd() / p).resolve()
+        full = _resolve_parent(Path.cwd() / p)
     if not full.is_relative_to(root):
         raise RagError(f"{path} is not inside the data folder {data_dir}")
     return full.relative_to(root).as_posix()

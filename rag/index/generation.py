@@ -14,8 +14,10 @@ Readers only ever follow CURRENT to a folder whose files were fsynced before the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -23,13 +25,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexIncompatible, IndexMissing, RagError
+from rag.errors import IndexDamaged, IndexIncompatible, IndexMissing, RagError
 from rag.util import fsync_dir, write_atomic
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 KEEP_OLD = 1  # previous generations kept for readers that are still on them
+_GEN_NAME = re.compile(r"gen-[0-9A-Za-z_-]{1,80}")
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -41,10 +44,12 @@ def current_generation(index_dir: Path) -> Path:
         raise IndexMissing(f"no index at {index_dir}: run `rag index` first") from None
     except OSError as exc:
         raise IndexMissing(f"cannot read the index at {index_dir} ({exc.strerror})") from None
-    gen = index_dir / name
-    if not name.startswith("gen-") or not (gen / MANIFEST).is_file():
-        raise IndexIncompatible(f"the index at {index_dir} is damaged: run `rag index`")
-    return gen
+    except UnicodeDecodeError:
+        name = ""  # garbled pointer: reported as damage below
+    if not _GEN_NAME.fullmatch(name) or not (index_dir / name / MANIFEST).is_file():
+        raise IndexDamaged(f"the index at {index_dir} is damaged (its CURRENT pointer names no "
+                           "generation): run `rag index` to rebuild it")
+    return index_dir / name
 
 
 def read_manifest(gen: Path) -> dict[str, Any]:
@@ -69,12 +74,47 @@ def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = 
             f"'{model_id}': run `rag index` to rebuild it")
 
 
-def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
-    """Every file the manifest names is there with its size: truncation is caught up front."""
-    for name, size in manifest.get("files", {}).items():
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def damaged_files(gen: Path, manifest: dict[str, Any]) -> list[str]:
+    """Files the manifest names whose size or sha256 no longer match (missing ones too).
+
+    Hashing reads every byte, so callers do it once per generation, never per query. A manifest
+    without checksums (an older build) counts as damaged: nothing it names can be trusted.
+    """
+    sizes: dict[str, int] = manifest.get("files", {})
+    hashes: dict[str, str] = manifest.get("sha256", {})
+    if not hashes:
+        return [MANIFEST]
+    bad = []
+    for name in sorted(set(sizes) | set(hashes)):
         f = gen / name
-        if not f.is_file() or f.stat().st_size != size:
-            raise IndexIncompatible(f"the index file {f} is missing or damaged: run `rag index`")
+        try:
+            ok = (f.is_file() and f.stat().st_size == sizes.get(name)
+                  and file_sha256(f) == hashes.get(name))
+        except OSError:
+            ok = False
+        if not ok:
+            bad.append(name)
+    return bad
+
+
+def damage_message(gen: Path, bad: list[str]) -> str:
+    if bad == [MANIFEST]:
+        return f"the index in {gen} has no checksums (an older build): run `rag index` to rebuild it"
+    names = ", ".join(f"{gen.name}/{b}" for b in bad)
+    return (f"index file{'s' if len(bad) > 1 else ''} {names} in {gen.parent} "
+            f"{'are' if len(bad) > 1 else 'is'} damaged (checksum mismatch): run `rag index` to repair")
+
+
+def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest names has the content it was written with, or a one-line error."""
+    bad = damaged_files(gen, manifest)
+    if bad:
+        raise IndexDamaged(damage_message(gen, bad))
 
 
 @contextmanager
@@ -111,9 +151,10 @@ class NewGeneration:
         self.path.mkdir(parents=True)
 
     def commit(self, manifest: dict[str, Any]) -> Path:
-        sizes = {f.relative_to(self.path).as_posix(): f.stat().st_size
-                 for f in sorted(self.path.rglob("*")) if f.is_file()}
-        manifest = {"format_version": FORMAT_VERSION, **manifest, "files": sizes}
+        files = [f for f in sorted(self.path.rglob("*")) if f.is_file()]
+        sizes = {f.relative_to(self.path).as_posix(): f.stat().st_size for f in files}
+        sums = {f.relative_to(self.path).as_posix(): file_sha256(f) for f in files}
+        manifest = {"format_version": FORMAT_VERSION, **manifest, "files": sizes, "sha256": sums}
         write_atomic(self.path / MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
         for f in self.path.rglob("*"):
             if f.is_file():

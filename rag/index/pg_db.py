@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import IndexIncompatible, IndexMissing, RagError
+from rag.errors import IndexIncompatible, IndexMissing, RagError, require_extra
 
 SCHEMA_VERSION = 1
 LOCK_KEY = 0x7261_6701  # pg_advisory_xact_lock key: one committing writer per database/schema
@@ -69,6 +69,8 @@ def visible(alias: str = "d") -> str:
 
 
 def database_url(settings: Settings) -> str:
+    """The URL every PostgreSQL path starts from; first, the optional extra must be installed."""
+    require_extra("postgres", "psycopg", "pgvector")
     if not settings.database_url:
         raise RagError("the postgres store needs a database: set RAG_DATABASE_URL=postgresql://user@host/db")
     return settings.database_url

@@ -114,5 +114,5 @@ class SnapshotHolder:
     def _read_pointer(self) -> str | None:
         try:
             return (self.settings.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # a garbled pointer is reported by Snapshot.open
             return None

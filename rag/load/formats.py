@@ -104,6 +104,9 @@ def _pdf(path: str, raw: bytes) -> Source:
 
 
 def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
+    """One article per line. Fields are typed: ``text`` must be a non-empty string (else the
+    line is skipped); ``title``/``author``/``date``/``outlet`` are strings or absent (anything
+    else is ignored with a warning), so ``null`` never becomes the article "None"."""
     sources: list[Source] = []
     warnings: list[str] = []
     for lineno, line in enumerate(text.split("\n"), start=1):
@@ -111,15 +114,27 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
             continue
         try:
             obj = json.loads(line)
-            body = normalize_newlines(str(obj["text"])).strip()
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
+            warnings.append(f"line {lineno}: not valid JSON; skipped")
+            continue
+        if not isinstance(obj, dict) or "text" not in obj:
             warnings.append(f"line {lineno}: not a JSON object with a 'text' field; skipped")
             continue
+        if not isinstance(obj["text"], str):
+            warnings.append(f"line {lineno}: 'text' is {_json_type(obj['text'])}, not a string; skipped")
+            continue
+        body = normalize_newlines(obj["text"]).strip()
         if not body:
             warnings.append(f"line {lineno}: empty 'text'; skipped")
             continue
-        meta = Metadata(_str(obj.get("title")), _str(obj.get("author")), _str(obj.get("date")),
-                        _str(obj.get("outlet")))
+        fields: dict[str, str | None] = {}
+        for name in ("title", "author", "date", "outlet"):
+            value = obj.get(name)
+            if value is not None and not isinstance(value, str):
+                warnings.append(f"line {lineno}: '{name}' is {_json_type(value)}, not a string; ignored")
+                value = None
+            fields[name] = _str(value)
+        meta = Metadata(fields["title"], fields["author"], fields["date"], fields["outlet"])
         spans = paragraph_spans(body)
         digest = sha256_bytes(line.encode("utf-8", "surrogatepass"))
         sources.append(Source(f"{path}#{lineno}", body, digest, "jsonl", meta, tuple(spans), True))
@@ -128,6 +143,11 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
     return sources, warnings
 
 
-def _str(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None
+def _json_type(value: object) -> str:
+    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+             list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
+
+def _str(value: str | None) -> str | None:
+    return (value.strip() or None) if value is not None else None

@@ -111,17 +111,19 @@ def make_blocks(app: App) -> gr.Blocks:
         # Index writes: one at a time (concurrency group "write"), each with a progress bar.
         refresh_out: list[Any] = [table, outlet, file, victim, count]
 
-        def do_rebuild(f: bool, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-            return app.rebuild(f, progress)
+        # The signed-in user comes from the session (page or queue API alike); the app checks the role.
+        def do_rebuild(f: bool, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            return app.rebuild(f, progress, user=request.username)
 
-        def do_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-            return app.upload(files, progress)
+        def do_upload(files: list[str] | None, request: gr.Request,
+                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            return app.upload(files, progress, user=request.username)
 
-        def do_add(t: str, x: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-            return app.add_text(t, x, progress)
+        def do_add(t: str, x: str, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            return app.add_text(t, x, progress, user=request.username)
 
-        def do_remove(v: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-            return app.remove(v, progress)
+        def do_remove(v: str | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+            return app.remove(v, progress, user=request.username)
 
         writes: list[tuple[gr.Button, Any, Any, gr.HTML, list[Any]]] = [
             (rebuild, do_rebuild, full, rebuild_msg, []),

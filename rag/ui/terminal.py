@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -9,6 +10,22 @@ from rich.markup import escape
 from rich.text import Text
 
 from rag.records import Citation, Response
+
+# C0/C1 controls (ESC starts every terminal escape), DEL, and bidi overrides that reorder text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SEQUENCES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
+
+
+def safe(text: str) -> str:
+    """Text from articles, users or file names, made inert for a terminal: escape sequences
+    dropped, other control characters shown as U+FFFD, on one line."""
+    return _CONTROLS.sub("\ufffd", _SEQUENCES.sub("", text)).replace("\n", " ").replace("\t", " ")
+
+
+def safe_body(text: str) -> str:
+    """Like ``safe`` but keeps newlines and every offset: each control character becomes one
+    U+FFFD, so highlight spans still line up with the cited text."""
+    return _CONTROLS.sub("\ufffd", text)
 
 
 def format_date(iso: str | None) -> str | None:
@@ -24,11 +41,11 @@ def format_date(iso: str | None) -> str | None:
 
 
 def citation_line(c: Citation) -> str:
-    parts = [c.title]
-    tail = ", ".join(x for x in (c.outlet, format_date(c.date)) if x)
+    parts = [safe(c.title)]
+    tail = ", ".join(safe(x) for x in (c.outlet, format_date(c.date)) if x)
     if tail:
         parts.append(tail)
-    return f"{' — '.join(parts)} ({c.path}:{c.start}-{c.end})"
+    return f"{' — '.join(parts)} ({safe(c.path)}:{c.start}-{c.end})"
 
 
 def print_response(resp: Response, console: Console | None = None) -> None:
@@ -43,7 +60,7 @@ def print_response(resp: Response, console: Console | None = None) -> None:
                                        + "".join(f"[{n}]" for n in e.ranks) + "[/cyan]"
                                        for e in resp.entities))
         for a in resp.answer:
-            out.print(f"  {escape(a.text)} [cyan][{a.result_rank}][/cyan]")
+            out.print(f"  {escape(safe(a.text))} [cyan][{a.result_rank}][/cyan]")
         out.print()
     elif not resp.answerable:
         out.print("[yellow]Nothing in the indexed articles answers this clearly. "
@@ -53,7 +70,7 @@ def print_response(resp: Response, console: Console | None = None) -> None:
         head.append(citation_line(r.citation), style="bold")
         head.append(f"  score {r.score:.3f}", style="dim")
         out.print(head)
-        body = Text(r.text)
+        body = Text(safe_body(r.text))
         for s, e in r.highlights:
             body.stylize("bold yellow", s - r.citation.start, e - r.citation.start)
         for ent in resp.entities:
@@ -69,17 +86,23 @@ def print_response(resp: Response, console: Console | None = None) -> None:
 
 
 def print_status(st: dict[str, Any]) -> None:
-    out = Console()
-    out.print(f"index      {st['index']} ({st['generation']})")
-    out.print(f"data       {st['data']}")
-    out.print(f"documents  {st['documents']}   chunks {st['chunks']}   vectors {st['ann']}")
-    out.print(f"model      {st['model']}")
-    out.print(f"built      {st['built_at']} in {st['build_seconds']} s")
+    out = Console(highlight=False)
+
+    def line(text: str) -> None:
+        out.print(escape(safe(text)))
+
+    line(f"index      {st['index']} ({st['generation']})")
+    line(f"data       {st['data']}")
+    line(f"documents  {st['documents']}   chunks {st['chunks']}   vectors {st['ann']}")
+    line(f"model      {st['model']}")
+    line(f"built      {st['built_at']} in {st['build_seconds']} s")
+    if st.get("damaged"):
+        line(f"DAMAGED    {st['integrity']}")
     pending = [("new", st["new"]), ("changed", st["changed"]), ("deleted", st["deleted"])]
     if any(v for _, v in pending):
         for label, paths in pending:
             for p in paths:
-                out.print(f"  {label:8} {escape(p)}")
+                line(f"  {label:8} {p}")
         out.print("run `rag index` to bring the index up to date")
-    else:
+    elif not st.get("damaged"):
         out.print("up to date with the data folder")

@@ -20,10 +20,11 @@ from rag.answer.pipeline import Searcher
 from rag.config import MODES, Settings
 from rag.errors import RagError
 from rag.index.build import BuildReport, build
-from rag.index.files import retire, sanitize_name, save_new
+from rag.index.files import check_article, retire, sanitize_name, save_new
 from rag.load.formats import FORMATS
 from rag.search.retriever import Filters
 from rag.ui import render
+from rag.ui.access import LoginThrottle, check_exposure, parse_accounts, role_of
 
 log = logging.getLogger("rag.ui")
 
@@ -49,6 +50,18 @@ class App:
         self.settings = settings
         self.searcher = Searcher(settings)
         self.build_lock = threading.Lock()
+        self.accounts = parse_accounts(settings.auth)
+
+    def role(self, user: str | None) -> str:
+        return role_of(self.settings, self.accounts, user)
+
+    def _forbidden(self, user: str | None) -> str | None:
+        """Why this user may not change the articles, or None when they may."""
+        if self.role(user) == "editor":
+            return None
+        return ("This account can search and read sources; adding, removing and rebuilding "
+                "need an editor account." if not self.settings.read_only else
+                "This app is read-only: articles cannot be added, removed or rebuilt here.")
 
     def warm(self) -> None:
         """Load the index and the model before the first visitor, so their search is quick."""
@@ -70,7 +83,7 @@ class App:
         try:
             filters = Filters(frozenset(outlets or ()), frozenset(files or ()),
                               _date(date_from, "Published from"), _date(date_to, "Published until"))
-            mode_ok = self.settings.with_(mode=mode or None, top_k=int(k or self.settings.top_k))
+            mode_ok = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
             resp = self.searcher.search(question, k=mode_ok.top_k, mode=mode_ok.mode, filters=filters)
         except RagError as exc:
             return fail(render.sentence(str(exc)))
@@ -110,7 +123,7 @@ class App:
         import gradio as gr
 
         try:
-            s = self.settings.with_(mode=mode or None, top_k=int(k) if k else None)
+            s = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
             filters = Filters(frozenset(outlet or ()), frozenset(file or ()),
                               _date(since, "since"), _date(until, "until"))
             resp = self.searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
@@ -163,12 +176,16 @@ class App:
         text, skipped = render.build_outcome(what, report, sorted(after - before), sorted(before - after))
         return (render.message(text, error=skipped), *self.refresh(), *clear)
 
-    def rebuild(self, full: bool = False, progress: Any = None) -> tuple[Any, ...]:
+    def rebuild(self, full: bool = False, progress: Any = None, user: str | None = None) -> tuple[Any, ...]:
         """Rescan the data folder (only new or changed articles are embedded unless ``full``)."""
+        if why := self._forbidden(user):
+            return self._refuse(why, 0)
         return self._run("Rebuild", lambda: self._build(progress, full=bool(full)))
 
-    def upload(self, files: list[Any] | None, progress: Any = None) -> tuple[Any, ...]:
+    def upload(self, files: list[Any] | None, progress: Any = None, user: str | None = None) -> tuple[Any, ...]:
         paths = [Path(getattr(f, "name", f)) for f in files or []]
+        if why := self._forbidden(user):
+            return self._refuse(why, 1)
         if not paths:
             return self._refuse("Choose one or more files to upload first.", 1)
         limit = self.settings.max_upload_mb
@@ -181,12 +198,17 @@ class App:
                 return self._refuse(f"{path.name} is larger than the upload limit of {limit} MB.", 1)
 
         def go() -> BuildReport:
-            saved = [save_new(self.settings.data_dir, p.name, p.read_bytes()) for p in paths]
+            contents = [p.read_bytes() for p in paths]
+            for p, content in zip(paths, contents, strict=True):
+                check_article(p.name, content)  # all checked before any is kept
+            saved = [save_new(self.settings.data_dir, p.name, c) for p, c in zip(paths, contents, strict=True)]
             return self._build(progress, paths=saved)
 
         return self._run("Upload", go, clear=(None,))
 
-    def add_text(self, title: str, text: str, progress: Any = None) -> tuple[Any, ...]:
+    def add_text(self, title: str, text: str, progress: Any = None, user: str | None = None) -> tuple[Any, ...]:
+        if why := self._forbidden(user):
+            return self._refuse(why, 2)
         title, text = " ".join((title or "").split()), (text or "").strip()
         if not title:
             return self._refuse("Give the pasted article a title first.", 2)
@@ -199,12 +221,15 @@ class App:
 
         def go() -> BuildReport:
             name = re.sub(r"[\W_]+", "-", title)[:60].strip("-") or "article"  # a title, not a path
+            check_article(f"{name}.txt", body)
             saved = save_new(self.settings.data_dir, sanitize_name(f"{name}.txt"), body)
             return self._build(progress, paths=[saved])
 
         return self._run("Add article", go, clear=("", ""))
 
-    def remove(self, path: str | None, progress: Any = None) -> tuple[Any, ...]:
+    def remove(self, path: str | None, progress: Any = None, user: str | None = None) -> tuple[Any, ...]:
+        if why := self._forbidden(user):
+            return self._refuse(why, 0)
         if not path:
             return self._refuse("Choose an article to remove first.", 0)
 
@@ -246,31 +271,26 @@ def ensure_index(settings: Settings) -> None:
             build(settings, progress=progress)
 
 
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
-        return None
-    user, _, pw = auth.partition(":")
-    if not user or not pw:
-        raise RagError("auth must look like user:password")
-    return user, pw
-
-
 def launch(settings: Settings, block: bool = True) -> Any:
     """Start the app on settings.host:port (127.0.0.1 unless told otherwise)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    auth = parse_auth(settings.auth)
+    accounts = parse_accounts(settings.auth)
+    check_exposure(settings, accounts)
     ensure_index(settings)
+    from starlette.middleware import Middleware
+
     from rag.ui.layout import make_blocks
 
     app = App(settings)
     app.warm()
     demo = make_blocks(app)
     demo.queue(default_concurrency_limit=8)
+    auth = [(a.user, a.password) for a in accounts] or None
     return demo.launch(server_name=settings.host, server_port=settings.port, auth=auth,
                        auth_message="Sign in to search the news articles." if auth else None,
                        css=render.CSS, head=render.HEAD, prevent_thread_lock=not block,
                        max_file_size=f"{settings.max_upload_mb}mb", show_error=False, quiet=True,
-                       footer_links=["api"])
+                       footer_links=["api"], app_kwargs={"middleware": [Middleware(LoginThrottle)]})
 
 
 __all__ = ["EXAMPLES", "MODES", "App", "ensure_index", "launch"]
