@@ -20,7 +20,7 @@ from rag.index.generation import (
     verify_files,
 )
 from rag.index.store import BuildResult, Previous
-from rag.index.texts import sentences_of, vector_key
+from rag.index.texts import vector_key
 from rag.index.vectors import build_index, choose_kind
 from rag.search.bm25 import BM25Index
 
@@ -45,7 +45,6 @@ class FaissStore:
             finally:
                 db.close()
             vecs = np.load(gen / "vectors.npy", mmap_mode="r")
-            sent_vecs = np.load(gen / "sentences.npy", mmap_mode="r")
         except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
             return None  # damaged or foreign: everything is rebuilt from the files
         if not vectors:
@@ -56,9 +55,6 @@ class FaissStore:
         reuse: dict[str, np.ndarray] = {}
         for row, c in enumerate(chunks):
             reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
-        texts, _ = sentences_of(chunks)
-        for row, t in enumerate(texts):
-            reuse.setdefault(vector_key(t), sent_vecs[row])
         return Previous(files, sources, reuse, len(sources), len(chunks))
 
     def commit(self, result: BuildResult) -> str:
@@ -66,10 +62,9 @@ class FaissStore:
         new = NewGeneration(s.index_dir)
         try:
             db = ChunkDB.create(new.path / "chunks.sqlite")
-            db.write(result.sources, result.chunks, result.files, result.sentence_rows)
+            db.write(result.sources, result.chunks, result.files)
             db.close()
             np.save(new.path / "vectors.npy", result.vectors)
-            np.save(new.path / "sentences.npy", result.sentence_vectors)
             kind = choose_kind(len(result.chunks), s.ann, s.ann_threshold)
             build_index(result.vectors, kind).save(new.path)
             BM25Index.build(result.texts).save(new.path)

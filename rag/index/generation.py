@@ -26,7 +26,7 @@ from typing import Any
 from rag.errors import IndexIncompatible, IndexMissing, RagError
 from rag.util import fsync_dir, write_atomic
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 KEEP_OLD = 1  # previous generations kept for readers that are still on them

@@ -49,10 +49,6 @@ class Snapshot:
         return np.load(self.gen / "vectors.npy", mmap_mode="r")
 
     @cached_property
-    def sentence_vectors(self) -> np.ndarray:
-        return np.load(self.gen / "sentences.npy", mmap_mode="r")
-
-    @cached_property
     def ann(self) -> VectorIndex:
         try:
             return load_index(self.gen)
