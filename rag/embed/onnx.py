@@ -25,6 +25,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from rag.embed.batching import length_buckets
 from rag.errors import IndexIncompatible, RagError
 from rag.util import fsync_dir
 
@@ -286,11 +287,7 @@ class OnnxEncoder:
         if not items:
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(items)]
-        # Longest first, like ST: batches of similar length waste little compute on padding.
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        step = max(1, batch_size)
-        for start in range(0, len(order), step):
-            idx = order[start:start + step]
+        for idx in length_buckets([len(x) for x in ids], max(1, batch_size)):
             out[idx] = self._run([ids[i] for i in idx])
         return out
 
