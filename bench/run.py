@@ -162,14 +162,14 @@ def main() -> int:
             info["build_rss"] = i
 
         def base() -> np.ndarray:
-            """Real MiniLM embeddings to draw synthetic vectors around: the passages and sentences
-            of the 4N build (~2k varied texts), else the throughput chunks, else embed some."""
+            """Real MiniLM embeddings to draw synthetic vectors around: the passages of the 4N
+            build, else the throughput chunks, else embed some."""
             built = info.get("build_rss", {}).get("big_index")
             if state.get("base_all") is None and built:
                 from rag.index.generation import current_generation
 
                 gen = current_generation(Path(built))
-                state["base_all"] = np.concatenate([np.load(gen / "vectors.npy"), np.load(gen / "sentences.npy")])
+                state["base_all"] = np.load(gen / "vectors.npy")
             if state.get("base_all") is not None:
                 return np.asarray(state["base_all"])
             if state.get("base") is None:
