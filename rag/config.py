@@ -60,6 +60,7 @@ class Settings:
     max_file_mb: int = 50  # larger files are skipped with a warning
     max_query_chars: int = 2000
     workers: int = 1
+    threads: int = 0  # onnxruntime intra-op threads per process; 0 = the CPUs this process may use
     quiet: bool = False
 
     @classmethod

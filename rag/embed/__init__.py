@@ -50,7 +50,7 @@ def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
     return target
 
 
-def load_encoder(index_dir: Path, info: ModelInfo) -> Encoder:
+def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0) -> Encoder:
     """The fast encoder for queries; a clear error if the index has no export yet."""
     from rag.embed.onnx import OnnxEncoder
     from rag.errors import IndexMissing
@@ -58,4 +58,4 @@ def load_encoder(index_dir: Path, info: ModelInfo) -> Encoder:
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         raise IndexMissing(f"the index at {index_dir} has no model export: run `rag index`")
-    return OnnxEncoder(target)
+    return OnnxEncoder(target, threads=threads or None)

@@ -129,7 +129,7 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
     vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.workers,
-                                             progress, "embedding")
+                                             progress, "embedding", settings.threads)
     report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 

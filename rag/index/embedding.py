@@ -29,7 +29,7 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
 
 
 def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
-                  workers: int, progress: Progress, stage: str) -> tuple[np.ndarray, int]:
+                  workers: int, progress: Progress, stage: str, threads: int = 0) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (reused where the text was embedded before); and how many were new.
 
     Each distinct text is embedded once (syndicated copies and repeated boilerplate chunks share
@@ -48,7 +48,7 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
     progress(stage, 0, len(todo))
     done = 0
-    for batch, vecs in zip(batches, _encode_batches(batches, export, workers), strict=True):
+    for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads), strict=True):
         for t, v in zip(batch, vecs, strict=True):
             out[where[t]] = v
         done += len(batch)
@@ -56,7 +56,7 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     return out, len(todo)
 
 
-def _encode_batches(batches: list[list[str]], export: Path, workers: int) -> Iterator[np.ndarray]:
+def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int) -> Iterator[np.ndarray]:
     """Each batch's vectors, in order: in this process, or spread over worker processes."""
     if workers > 1 and len(batches) > 1:
         import multiprocessing as mp
@@ -69,6 +69,6 @@ def _encode_batches(batches: list[list[str]], export: Path, workers: int) -> Ite
     elif batches:
         from rag.embed.onnx import OnnxEncoder
 
-        encoder = OnnxEncoder(export)
+        encoder = OnnxEncoder(export, threads=threads or None)
         for batch in batches:
             yield encoder.encode(batch)

@@ -200,7 +200,7 @@ class PgSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model)
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads)
 
 
 class PgHolder:

@@ -66,7 +66,7 @@ class Snapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model)
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads)
 
     @cached_property
     def metadata(self) -> dict[str, Any]:
