@@ -34,6 +34,7 @@ class SentenceVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.embedded = 0  # texts sent to the model so far (for tests and the benchmark)
+        self._encoder: object = None  # vectors of another encoder (precision) are not reused
 
     def fill(self, encoder: Encoder, chunks: dict[int, Chunk], out: dict[int, np.ndarray],
              rows: Iterable[int]) -> dict[int, np.ndarray]:
@@ -50,6 +51,9 @@ class SentenceVectors:
         """A vector for every text: cached ones reused, the rest embedded in one encoder call."""
         found: dict[str, np.ndarray] = {}
         with self._lock:
+            if encoder is not self._encoder:
+                self._cache.clear()
+                self._encoder = encoder
             for t in texts:
                 v = self._cache.get(t)
                 if v is not None:

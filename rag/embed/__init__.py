@@ -25,8 +25,9 @@ def export_dir(index_dir: Path, info: ModelInfo) -> Path:
     return index_dir / "models" / info.key
 
 
-def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
-    """Export the model to ONNX once per index (needs torch, so only at build time)."""
+def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
+    """Export the model to ONNX once per index (needs torch, so only at build time); ``int8``
+    also quantizes it (once)."""
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         import logging
@@ -47,10 +48,14 @@ def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
             export_onnx(info.folder, target)
         finally:
             quiet.setLevel(level)
+    if int8:
+        from rag.embed.onnx import add_int8
+
+        add_int8(target)
     return target
 
 
-def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0) -> Encoder:
+def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0, int8: bool = False) -> Encoder:
     """The fast encoder for queries; a clear error if the index has no export yet."""
     from rag.embed.onnx import OnnxEncoder
     from rag.errors import IndexMissing
@@ -58,4 +63,4 @@ def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0) -> Encoder:
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         raise IndexMissing(f"the index at {index_dir} has no model export: run `rag index`")
-    return OnnxEncoder(target, threads=threads or None)
+    return OnnxEncoder(target, threads=threads or None, quantized=int8)

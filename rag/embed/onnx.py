@@ -56,6 +56,20 @@ def _quantize(src: Path, dst: Path) -> None:
         quantize_dynamic(src, dst, weight_type=QuantType.QInt8, per_channel=True)
 
 
+def add_int8(onnx_dir: Path) -> None:
+    """Give an existing export its int8 model (no torch needed); atomic, so readers never see half."""
+    from rag.util import write_atomic
+
+    cfg = read_config(onnx_dir)
+    if cfg.get("int8_file") and (onnx_dir / str(cfg["int8_file"])).is_file():
+        return
+    tmp = onnx_dir / f".{INT8_FILE}.tmp"
+    _quantize(onnx_dir / MODEL_FILE, tmp)
+    os.replace(tmp, onnx_dir / INT8_FILE)
+    cfg["int8_file"] = INT8_FILE
+    write_atomic(onnx_dir / CONFIG_FILE, (json.dumps(cfg, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
 def _transformer_dir(model_dir: Path) -> Path:
     """Folder of the Transformer module (usually the model folder itself)."""
     return model_dir / str(_read_json(model_dir / "modules.json")[0]["path"])

@@ -119,7 +119,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
 def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
            files: dict[str, str], progress: Progress, report: BuildReport) -> BuildResult:
     """Chunk every source, then embed each chunk text the index does not have yet (once)."""
-    export = ensure_export(settings.index_dir, info)
+    export = ensure_export(settings.index_dir, info, settings.int8)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []
     for i, s in enumerate(sources):
@@ -129,7 +129,7 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
     vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.workers,
-                                             progress, "embedding", settings.threads)
+                                             progress, "embedding", settings.threads, settings.int8)
     report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 

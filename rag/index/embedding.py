@@ -16,11 +16,11 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _worker_encoder = None
 
 
-def _init_worker(export: str) -> None:
+def _init_worker(export: str, int8: bool) -> None:
     global _worker_encoder
     from rag.embed.onnx import OnnxEncoder
 
-    _worker_encoder = OnnxEncoder(Path(export), threads=1)
+    _worker_encoder = OnnxEncoder(Path(export), threads=1, quantized=int8)
 
 
 def _encode_in_worker(texts: list[str]) -> np.ndarray:
@@ -29,7 +29,8 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
 
 
 def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
-                  workers: int, progress: Progress, stage: str, threads: int = 0) -> tuple[np.ndarray, int]:
+                  workers: int, progress: Progress, stage: str, threads: int = 0,
+                  int8: bool = False) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` (reused where the text was embedded before); and how many were new.
 
     Each distinct text is embedded once (syndicated copies and repeated boilerplate chunks share
@@ -48,7 +49,7 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
     progress(stage, 0, len(todo))
     done = 0
-    for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads), strict=True):
+    for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads, int8), strict=True):
         for t, v in zip(batch, vecs, strict=True):
             out[where[t]] = v
         done += len(batch)
@@ -56,7 +57,8 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     return out, len(todo)
 
 
-def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int) -> Iterator[np.ndarray]:
+def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int,
+                    int8: bool) -> Iterator[np.ndarray]:
     """Each batch's vectors, in order: in this process, or spread over worker processes."""
     if workers > 1 and len(batches) > 1:
         import multiprocessing as mp
@@ -64,11 +66,11 @@ def _encode_batches(batches: list[list[str]], export: Path, workers: int, thread
 
         ctx = mp.get_context("spawn")  # fork would copy a loaded ONNX session's threads
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(export),)) as pool:
+                                 initargs=(str(export), int8)) as pool:
             yield from pool.map(_encode_in_worker, batches)
     elif batches:
         from rag.embed.onnx import OnnxEncoder
 
-        encoder = OnnxEncoder(export, threads=threads or None)
+        encoder = OnnxEncoder(export, threads=threads or None, quantized=int8)
         for batch in batches:
             yield encoder.encode(batch)

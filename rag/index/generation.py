@@ -69,6 +69,11 @@ def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = 
             f"'{model_id}': run `rag index` to rebuild it")
 
 
+def int8(manifest: dict[str, Any]) -> bool:
+    """Was this index embedded with the int8 model (so its questions must be too)?"""
+    return bool(manifest.get("chunking", {}).get("int8"))
+
+
 def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
     """Every file the manifest names is there with its size: truncation is caught up front."""
     for name, size in manifest.get("files", {}).items():

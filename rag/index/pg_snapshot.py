@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.index import pg_db
-from rag.index.generation import check_compatible
+from rag.index.generation import check_compatible, int8
 from rag.index.pg_search import PgAnn, PgBM25
 from rag.records import Chunk, Metadata, Source
 
@@ -200,7 +200,7 @@ class PgSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model, self.settings.threads)
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, int8(self.manifest))
 
 
 class PgHolder:
@@ -220,7 +220,8 @@ class PgHolder:
         with self._lock:
             if self._snap is None or self._snap.generation != gen:
                 snap = PgSnapshot(self.settings, self.pool)
-                if self._snap is not None and "encoder" in self._snap.__dict__:
-                    snap.__dict__["encoder"] = self._snap.__dict__["encoder"]  # same model: keep ONNX
+                old = self._snap
+                if old is not None and "encoder" in old.__dict__ and int8(old.manifest) == int8(snap.manifest):
+                    snap.__dict__["encoder"] = old.__dict__["encoder"]  # same model: keep ONNX
                 self._snap = snap
             return self._snap
