@@ -21,7 +21,7 @@ from rag.index.generation import (
 )
 from rag.index.store import BuildResult, Previous
 from rag.index.texts import vector_key
-from rag.index.vectors import build_index, choose_kind
+from rag.index.vectors import choose_kind, save_index
 from rag.search.bm25 import BM25Index
 
 
@@ -66,7 +66,7 @@ class FaissStore:
             db.close()
             np.save(new.path / "vectors.npy", result.vectors)
             kind = choose_kind(len(result.chunks), s.ann, s.ann_threshold)
-            build_index(result.vectors, kind).save(new.path)
+            save_index(result.vectors, kind, new.path)
             BM25Index.build(result.texts).save(new.path)
             m = result.model
             final = new.commit({
