@@ -15,7 +15,7 @@ import numpy as np
 from bench.common import SCIFACT, Row, Workspace, log, p50, rag_exe, run_child, sample, write_articles
 from rag.config import Settings
 
-STAGES = ("checking files", "chunking", "embedding", "embedding sentences", "writing index")
+STAGES = ("checking files", "chunking", "embedding", "writing index")
 
 
 def chunk_texts(folder: Path, export: Path) -> list[str]:

@@ -68,7 +68,8 @@ def run_pg_bench(n: int = 100_000, nq: int = 200, clients: int = 4, k: int = 10,
     result = synthetic_result(n, docs, base, ws.export_dir().name)
     queries = synthetic_queries(base, nq)
     truth = exact_top(result.vectors, queries, k)
-    out: dict[str, Any] = {"n": n, "nq": nq, "clients": clients, "k": k, "sentences": len(result.sentence_vectors),
+    out: dict[str, Any] = {"n": n, "nq": nq, "clients": clients, "k": k,
+                           "sentences": sum(len(c.sentences) for c in result.chunks),
                            "documents": len(result.sources), "load_avg": os.getloadavg()[0], "stores": {}}
     for store in ("faiss", "postgres"):
         settings = Settings.load(data_dir=root / "data", index_dir=ws.index_dir(f"index-{store}"), store=store,

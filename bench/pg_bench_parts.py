@@ -18,7 +18,7 @@ from bench.synth_index import make_chunks, sentence_pool
 from rag.config import Settings
 from rag.embed import resolve
 from rag.index.store import BuildResult
-from rag.index.texts import embed_text, sentences_of
+from rag.index.texts import embed_text
 
 
 def synthetic_result(n: int, docs: list[dict[str, str]], base: np.ndarray, export: str,
@@ -26,15 +26,13 @@ def synthetic_result(n: int, docs: list[dict[str, str]], base: np.ndarray, expor
     """What the builder would hand a store for ``n`` chunks: real SciFact sentences as texts
     (realistic posting lists), vectors drawn around real MiniLM embeddings (bench/synth.py)."""
     titles, sents = sentence_pool(docs)
-    sources, chunks, _, _ = make_chunks(n, titles, sents, seed)
+    sources, chunks = make_chunks(n, titles, sents, seed)
     by_path = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, by_path[c.path]) for c in chunks]
-    sent_texts, sent_rows = sentences_of(chunks)
     mix = Mixture(base)
     vectors = np.concatenate(list(mix.chunks(len(chunks), seed)))
-    sent_vectors = np.concatenate(list(mix.chunks(len(sent_texts), seed + 1)))
-    return BuildResult(resolve(Settings.load().model), export, sources, chunks, texts, vectors, sent_rows,
-                       sent_vectors, {s.path: s.content_hash for s in sources}, {"synthetic": True})
+    return BuildResult(resolve(Settings.load().model), export, sources, chunks, texts, vectors,
+                       {s.path: s.content_hash for s in sources}, {"synthetic": True})
 
 
 def start_server(root: Path) -> str:

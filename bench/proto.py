@@ -95,7 +95,6 @@ def no_spin(encoder: Any, threads: int | None = None) -> None:
 def plain_views(snap: Any) -> None:
     """Give a Snapshot ndarray views of its memory maps instead of np.memmap objects."""
     snap.__dict__["vectors"] = np.asarray(snap.vectors)
-    snap.__dict__["sentence_vectors"] = np.asarray(snap.sentence_vectors)
 
 
 def add_int8(export: Path) -> None:
@@ -156,7 +155,7 @@ def install_cold(int8: bool = False) -> None:
             self.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
     ort.SessionOptions = Options  # type: ignore[misc]
-    for name in ("vectors", "sentence_vectors"):
+    for name in ("vectors",):
         prop = getattr(reader.Snapshot, name)
 
         def view(self: Any, fn: Any = prop.func) -> Any:

@@ -28,9 +28,11 @@ from bench.common import DATA, ROOT, Row, Workspace, log, rag_exe, run_child, sc
 
 SIZES: dict[str, dict[str, Any]] = {
     "full": dict(tp_docs=60, q8_docs=400, rss_docs=40, big=100_000, ann=[100_000, 1_000_000],
-                 hnsw_max=100_000, questions=100, proto_questions=60, nq=200, cold=5),
+                 hnsw_max=100_000, questions=100, proto_questions=60, nq=200, cold=5,
+                 news=400, news_rounds=2, news_questions=65),
     "quick": dict(tp_docs=30, q8_docs=150, rss_docs=10, big=20_000, ann=[100_000],
-                  hnsw_max=0, questions=30, proto_questions=20, nq=100, cold=3)}
+                  hnsw_max=0, questions=30, proto_questions=20, nq=100, cold=3,
+                  news=40, news_rounds=1, news_questions=25)}
 
 
 def parse() -> argparse.Namespace:
@@ -38,7 +40,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes, for iterating (not the figures)")
     p.add_argument("--skip-1m", action="store_true", help="no 1M-vector scale run")
     p.add_argument("--hnsw-1m", action="store_true", help="also build HNSW at 1M (slow: tens of minutes)")
-    p.add_argument("--only", default="", help="comma list of sections: cold,build,warm,scale,stores")
+    p.add_argument("--only", default="", help="comma list of sections: cold,build,txtai,warm,scale,stores")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--keep", action="store_true", help="keep the temp folder")
     return p.parse_args()
@@ -109,7 +111,7 @@ def store_rows(out: dict[str, Any]) -> list[Row]:
 def main() -> int:
     args = parse()
     size = SIZES["quick" if args.quick else "full"]
-    only = set(filter(None, args.only.split(","))) or {"cold", "build", "warm", "scale", "stores"}
+    only = set(filter(None, args.only.split(","))) or {"cold", "build", "txtai", "warm", "scale", "stores"}
     started, load0 = time.perf_counter(), os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     ws = Workspace(root)
@@ -161,15 +163,22 @@ def main() -> int:
             rows.extend(r)
             info["build_rss"] = i
 
+        def txtai() -> None:
+            from bench import vs_txtai
+
+            r, i = vs_txtai.run(ws, size["news"], size["news_rounds"], size["news_questions"])
+            rows.extend(r)
+            info["vs_txtai"] = i
+
         def base() -> np.ndarray:
-            """Real MiniLM embeddings to draw synthetic vectors around: the passages and sentences
-            of the 4N build (~2k varied texts), else the throughput chunks, else embed some."""
+            """Real MiniLM embeddings to draw synthetic vectors around: the passages of the 4N
+            build, else the throughput chunks, else embed some."""
             built = info.get("build_rss", {}).get("big_index")
             if state.get("base_all") is None and built:
                 from rag.index.generation import current_generation
 
                 gen = current_generation(Path(built))
-                state["base_all"] = np.concatenate([np.load(gen / "vectors.npy"), np.load(gen / "sentences.npy")])
+                state["base_all"] = np.load(gen / "vectors.npy")
             if state.get("base_all") is not None:
                 return np.asarray(state["base_all"])
             if state.get("base") is None:
@@ -221,7 +230,7 @@ def main() -> int:
             info["stores"] = out
             rows.extend(store_rows(out))
 
-        for name, fn in (("cold", cold), ("build", build), ("warm", warm), ("scale", scale),
+        for name, fn in (("cold", cold), ("build", build), ("txtai", txtai), ("warm", warm), ("scale", scale),
                          ("stores", stores)):
             section(name, fn)
     finally:

@@ -29,7 +29,7 @@ from rag.search.bm25 import BM25Index
 from rag.util import sha256_text
 
 PER_SOURCE = 4
-STAGED = ("chunks.sqlite", "vectors.npy", "sentences.npy")
+STAGED = ("chunks.sqlite", "vectors.npy")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
@@ -45,13 +45,11 @@ def sentence_pool(docs: list[dict[str, str]]) -> tuple[list[str], list[list[str]
 
 
 def make_chunks(n: int, titles: list[str], sents: list[list[str]],
-                seed: int) -> tuple[list[Source], list[Chunk], list[list[int]], int]:
-    """Sources, chunks, each chunk's sentence rows, and the number of distinct sentences."""
+                seed: int) -> tuple[list[Source], list[Chunk]]:
+    """Sources and chunks (each chunk 3-6 consecutive sentences of one abstract)."""
     rng = np.random.default_rng(seed)
-    offsets = np.cumsum([0] + [len(s) for s in sents])
     sources: list[Source] = []
     chunks: list[Chunk] = []
-    rows: list[list[int]] = []
     for s_no in range((n + PER_SOURCE - 1) // PER_SOURCE):
         path = f"synth/{s_no // 1000:03d}/{s_no:06d}.txt"
         parts: list[tuple[int, int, int]] = []  # (doc, first sentence, count)
@@ -73,11 +71,10 @@ def make_chunks(n: int, titles: list[str], sents: list[list[str]],
             body = " ".join(pieces)
             text += body + "\n\n"
             mine.append(Chunk(path, start, start + len(body), body, ordinal, tuple(spans)))
-            rows.append([int(offsets[d]) + j for j in range(first, first + count)])
         sources.append(Source(path, text, sha256_text(text), "txt", Metadata(title=title),
                               ((len(title) + 2, len(text)),)))
         chunks.extend(mine)
-    return sources, chunks, rows, int(offsets[-1])
+    return sources, chunks
 
 
 def stage(folder: Path, n: int, docs: list[dict[str, str]], base: np.ndarray,
@@ -87,15 +84,14 @@ def stage(folder: Path, n: int, docs: list[dict[str, str]], base: np.ndarray,
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     titles, sents = sentence_pool(docs)
-    sources, chunks, rows, n_sent = make_chunks(n, titles, sents, seed)
+    sources, chunks = make_chunks(n, titles, sents, seed)
     t["texts"] = time.perf_counter() - t0
     db = ChunkDB.create(folder / "chunks.sqlite")
-    db.write(sources, chunks, {s.path: s.content_hash for s in sources}, rows)
+    db.write(sources, chunks, {s.path: s.content_hash for s in sources})
     db.close()
     t["sqlite"] = time.perf_counter() - t0 - sum(t.values())
     mix = Mixture(base)
     np.save(folder / "vectors.npy", np.concatenate(list(mix.chunks(len(chunks), seed))))
-    np.save(folder / "sentences.npy", np.concatenate(list(mix.chunks(n_sent, seed + 1))))
     t["vectors"] = time.perf_counter() - t0 - sum(t.values())
     by_path = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, by_path[c.path]) for c in chunks]

@@ -63,6 +63,8 @@ class Settings:
     max_files: int = 100_000  # a data folder holding more is refused unless --force (0: no limit)
     max_query_chars: int = 2000
     workers: int = 1
+    threads: int = 0  # onnxruntime intra-op threads per process; 0 = the CPUs this process may use
+    int8: bool = False  # embed with the int8 (dynamically quantized) model; docs/performance.md
     quiet: bool = False
 
     @classmethod
@@ -116,8 +118,10 @@ class Settings:
             raise RagError(f"port must be between 1 and 65535, not {self.port}")
 
     def chunking(self) -> dict[str, int]:
-        """The settings that change what is indexed: a mismatch means a rebuild."""
-        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+        """The settings that change what is indexed or how it is embedded: a mismatch means a
+        rebuild (and queries use the precision recorded here, not the current setting)."""
+        shape = {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+        return {**shape, "int8": 1} if self.int8 else shape
 
 
 def _coerce(name: str, current: Any, value: Any) -> Any:

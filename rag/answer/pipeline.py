@@ -19,7 +19,8 @@ from rag.answer.group import overlapping, same_information, shingles
 from rag.answer.highlight import best_spans, score_sentences
 from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
 from rag.answer.question import analyse
-from rag.answer.rerank import Passage, get_reranker
+from rag.answer.rerank import Passage, best_sentence, get_reranker
+from rag.answer.sentences import SentenceVectors
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
 from rag.index.reader import Snapshot, SnapshotHolder
@@ -65,6 +66,7 @@ class Searcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.holder = SnapshotHolder(settings)
+        self.sentences = SentenceVectors()  # embedded at query time, cached by text
 
     def snapshot(self) -> Snapshot:
         return self.holder.get()
@@ -85,11 +87,15 @@ class Searcher:
         qvec = snap.encoder.encode([q])[0]
         asked = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
+        self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
+                            [c.row for c in ranked.cands[:typed.READ_DEPTH]])
         reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, qvec,
                              snap.bm25.idf(" ".join(asked.key_terms)))
         if reading is not None:
             ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
+        self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
+                            [g.cand.row for g in groups] + [c.row for c in ranked.cands[:EVIDENCE_TOP]])
         meta = snap.metadata
         scored = score_sentences([g.chunk for g in groups],
                                  _stack([ranked.sentences[g.cand.row] for g in groups], snap),
@@ -101,7 +107,7 @@ class Searcher:
                 rank=rank, score=g.cand.score, text=g.chunk.text,
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(c, meta) for c in g.also]))
-        ev = self._evidence(snap, q, ranked)
+        ev = self._evidence(snap, q, qvec, ranked)
         top_texts = [ranked.chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
         ok = (bool(results) and answerable(ev) and not unmatched_names(q, top_texts)
               and (reading is None or typed.has_answer(reading)))
@@ -123,10 +129,11 @@ class Searcher:
         cands = retrieve(snap, q, qvec, mode, depth, filters)
         rows = [c.row for c in cands]
         chunks = snap.db.chunks(rows)
-        sentences = _sentence_vectors(snap, rows)
-        meta = snap.metadata
-        passages = [Passage(_embedded(chunks[r], meta), sentences[r]) for r in rows]
         reranker = get_reranker(self.settings)
+        sentences = self.sentences.fill(snap.encoder, chunks, {}, rows if reranker.uses_sentences else [])
+        meta = snap.metadata
+        none = np.zeros((0, snap.model.dim), np.float32)
+        passages = [Passage(_embedded(chunks[r], meta), sentences.get(r, none)) for r in rows]
         cands = reranker.rerank(q, qvec, cands, passages)
         return Ranked(cands, chunks, sentences)
 
@@ -150,26 +157,12 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _evidence(snap: Snapshot, q: str, ranked: Ranked) -> Evidence:
+    def _evidence(snap: Snapshot, q: str, qvec: np.ndarray, ranked: Ranked) -> Evidence:
         """The same features in every mode (the first stage scores both sides for all)."""
         top = ranked.cands[:EVIDENCE_TOP]
-        return evidence(snap.bm25.idf(q), [c.sentence for c in top], [c.dense for c in top],
+        sent = [best_sentence(qvec, ranked.sentences[c.row]) for c in top]
+        return evidence(snap.bm25.idf(q), sent, [c.dense for c in top],
                         [ranked.chunks[c.row].text for c in top], [c.bm25 for c in top])
-
-
-def _sentence_vectors(snap: Snapshot, rows: list[int]) -> dict[int, np.ndarray]:
-    """Each chunk's stored sentence vectors, fetched in one read (no model call)."""
-    per_chunk = snap.db.sentence_rows(rows)
-    flat = [s for r in rows for s in per_chunk.get(r, [])]
-    matrix = (np.asarray(snap.sentence_vectors[flat], dtype=np.float32) if flat
-              else np.zeros((0, snap.model.dim), np.float32))
-    out: dict[int, np.ndarray] = {}
-    at = 0
-    for r in rows:
-        n = len(per_chunk.get(r, []))
-        out[r] = matrix[at:at + n]
-        at += n
-    return out
 
 
 def _stack(arrays: list[np.ndarray], snap: Snapshot) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 Two implementations behind one small interface:
 
-* ``SentenceReranker`` (default) uses what the index already stores: every sentence's embedding.
-  A passage that contains one sentence saying exactly what was asked is a better answer than a
+* ``SentenceReranker`` looks at every candidate's sentence embeddings (computed at query time
+  by ``rag.answer.sentences``, so it costs a model call over all candidates' sentences). A
+  passage that contains one sentence saying exactly what was asked is a better answer than a
   passage that is only about the same topic on average, which is what a whole-passage vector
   measures. The best sentence's cosine, times ``settings.sentence_weight``, is added to the
   first-stage score (cosines and normalized BM25 share one scale, see rag.search.fusion).
@@ -35,11 +36,12 @@ class Passage:
     """What a second stage may look at for one candidate."""
 
     text: str  # what was embedded: "title\nchunk text"
-    sentence_vectors: np.ndarray  # (sentences, dim), stored at index time
+    sentence_vectors: np.ndarray  # (sentences, dim); empty unless the reranker uses_sentences
 
 
 class Reranker(Protocol):
     name: str
+    uses_sentences: bool  # the pipeline embeds every candidate's sentences only when this is True
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
                passages: Sequence[Passage]) -> list[Candidate]:
@@ -55,6 +57,7 @@ def best_sentence(qvec: np.ndarray, sentence_vectors: np.ndarray) -> float:
 
 class NoReranker:
     name = "none"
+    uses_sentences = False
 
     def rerank(self, query: str, qvec: np.ndarray, cands: Sequence[Candidate],
                passages: Sequence[Passage]) -> list[Candidate]:
@@ -66,6 +69,7 @@ class SentenceReranker:
     """First-stage score plus ``weight`` times the best sentence's cosine."""
 
     name = "sentence"
+    uses_sentences = True
 
     def __init__(self, weight: float) -> None:
         self.weight = weight
@@ -84,6 +88,7 @@ class CrossEncoderReranker:
     """A local CrossEncoder's relevance score orders the candidates."""
 
     name = "cross-encoder"
+    uses_sentences = False
 
     def __init__(self, folder: str) -> None:
         self.folder = folder

@@ -38,10 +38,15 @@ def _split_line(text: str, lo: int, hi: int, out: list[tuple[int, int]]) -> None
     _emit(text, lo + cut, hi, out)
 
 
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_LOOKBACK = 32  # longer than any abbreviation: a word cut at the window is never one
+
+
 def _is_abbreviation(seg: str, dot: int) -> bool:
     if seg[dot] != ".":
         return False
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", seg[:dot])
+    # Only a bounded window before the dot: searching all of seg[:dot] made a long line quadratic.
+    m = _WORD_BEFORE.search(seg, max(0, dot - _LOOKBACK), dot)
     if not m:
         return False
     word = m.group(1).lower()

@@ -25,8 +25,9 @@ def export_dir(index_dir: Path, info: ModelInfo) -> Path:
     return index_dir / "models" / info.key
 
 
-def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
-    """Export the model to ONNX once per index (needs torch, so only at build time)."""
+def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
+    """Export the model to ONNX once per index (needs torch, so only at build time); ``int8``
+    also quantizes it (once)."""
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         import logging
@@ -47,10 +48,30 @@ def ensure_export(index_dir: Path, info: ModelInfo) -> Path:
             export_onnx(info.folder, target)
         finally:
             quiet.setLevel(level)
+    if int8:
+        add_int8(target)
     return target
 
 
-def load_encoder(index_dir: Path, info: ModelInfo) -> Encoder:
+def add_int8(onnx_dir: Path) -> None:
+    """Give an existing export its int8 model (no torch needed); atomic, so readers never see half."""
+    import json
+    import os
+
+    from rag.embed.onnx import CONFIG_FILE, INT8_FILE, MODEL_FILE, quantize_int8, read_config
+    from rag.util import write_atomic
+
+    cfg = read_config(onnx_dir)
+    if cfg.get("int8_file") and (onnx_dir / str(cfg["int8_file"])).is_file():
+        return
+    tmp = onnx_dir / f".{INT8_FILE}.tmp"
+    quantize_int8(onnx_dir / MODEL_FILE, tmp)
+    os.replace(tmp, onnx_dir / INT8_FILE)
+    cfg["int8_file"] = INT8_FILE
+    write_atomic(onnx_dir / CONFIG_FILE, (json.dumps(cfg, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0, int8: bool = False) -> Encoder:
     """The fast encoder for queries; a clear error if the index has no export yet."""
     from rag.embed.onnx import OnnxEncoder
     from rag.errors import IndexMissing
@@ -58,4 +79,4 @@ def load_encoder(index_dir: Path, info: ModelInfo) -> Encoder:
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         raise IndexMissing(f"the index at {index_dir} has no model export: run `rag index`")
-    return OnnxEncoder(target)
+    return OnnxEncoder(target, threads=threads or None, quantized=int8, spin=False)

@@ -16,7 +16,7 @@ from rag.index.chunkdb import source_file
 from rag.index.embedding import Progress, embed_missing
 from rag.index.generation import writer_lock
 from rag.index.store import BuildResult, Previous, open_store
-from rag.index.texts import embed_text, sentences_of
+from rag.index.texts import embed_text, vector_key
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source
@@ -118,23 +118,26 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
 
 def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
            files: dict[str, str], progress: Progress, report: BuildReport) -> BuildResult:
-    export = ensure_export(settings.index_dir, info)
+    """Chunk every source, then embed each chunk text the index does not have yet (once)."""
+    export = ensure_export(settings.index_dir, info, settings.int8)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []
     for i, s in enumerate(sources):
         progress("chunking", i, len(sources))
-        chunks.extend(chunk_source(s, counter, settings.chunk_tokens, settings.chunk_overlap))
+        chunks.extend(_per_source(settings, counter, s))
     titles = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
-    vectors, n_new = embed_missing(texts, reuse, export, info.dim, settings.workers, progress, "embedding")
-    sent_texts, sent_rows = sentences_of(chunks)
-    sent_vectors, n_sent = embed_missing(sent_texts, reuse, export, info.dim, settings.workers,
-                                         progress, "embedding sentences")
-    report.embedded = n_new + n_sent
-    report.reused = len(texts) + len(sent_texts) - report.embedded
-    return BuildResult(info, export.name, sources, chunks, texts, vectors, sent_rows, sent_vectors,
-                       files)
+    vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.workers,
+                                             progress, "embedding", settings.threads, settings.int8)
+    report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
+    return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
+
+
+def _per_source(settings: Settings, counter: ModelTokenCounter, source: Source) -> list[Chunk]:
+    """Everything done to one document before embedding: the one place to add a per-document
+    step (entities, language, ...)."""
+    return chunk_source(source, counter, settings.chunk_tokens, settings.chunk_overlap)
 
 
 def _entry(data_dir: Path, path: Path) -> FileEntry:

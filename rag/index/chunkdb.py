@@ -21,7 +21,7 @@ CREATE TABLE sources (path TEXT PRIMARY KEY, file TEXT NOT NULL, hash TEXT NOT N
     spans TEXT NOT NULL, extracted INTEGER NOT NULL);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, ordinal INTEGER NOT NULL,
-    sentences TEXT NOT NULL, sentence_rows TEXT NOT NULL);
+    sentences TEXT NOT NULL);
 CREATE INDEX chunks_path ON chunks(path);
 CREATE TABLE files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
 """
@@ -62,8 +62,7 @@ class ChunkDB:
         self.conn.close()
 
     # ---- writing -------------------------------------------------------------------------
-    def write(self, sources: Sequence[Source], chunks: Sequence[Chunk], files: dict[str, str],
-              sentence_rows: Sequence[Sequence[int]]) -> None:
+    def write(self, sources: Sequence[Source], chunks: Sequence[Chunk], files: dict[str, str]) -> None:
         c = self.conn
         c.executemany(
             "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -71,9 +70,8 @@ class ChunkDB:
               s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
               json.dumps(s.spans), int(s.extracted)) for s in sources])
         c.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
-            [(i, ch.chunk_id, ch.path, ch.start, ch.end, ch.text, ch.ordinal,
-              json.dumps(ch.sentences), json.dumps(list(sentence_rows[i])))
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+            [(i, ch.chunk_id, ch.path, ch.start, ch.end, ch.text, ch.ordinal, json.dumps(ch.sentences))
              for i, ch in enumerate(chunks)])
         c.executemany("INSERT INTO files VALUES (?,?)", sorted(files.items()))
         c.commit()
@@ -96,17 +94,6 @@ class ChunkDB:
         rows = self.query('SELECT path, start, "end", text, ordinal, sentences FROM chunks ORDER BY row')
         return [Chunk(r[0], r[1], r[2], r[3], r[4], tuple(tuple(x) for x in json.loads(r[5])))  # type: ignore[misc]
                 for r in rows]
-
-    def sentence_rows(self, rows: Iterable[int]) -> dict[int, list[int]]:
-        """Rows of each chunk's sentences in the sentence vector matrix."""
-        ids = [int(r) for r in rows]
-        out: dict[int, list[int]] = {}
-        for lo in range(0, len(ids), 500):
-            part = ids[lo:lo + 500]
-            q = ",".join("?" * len(part))
-            for r in self.query(f"SELECT row, sentence_rows FROM chunks WHERE row IN ({q})", part):
-                out[r[0]] = json.loads(r[1])
-        return out
 
     def source(self, path: str) -> Source | None:
         found = self.query(

@@ -3,7 +3,7 @@ batches — in this process or spread over worker processes, with identical resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +16,11 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _worker_encoder = None
 
 
-def _init_worker(export: str) -> None:
+def _init_worker(export: str, int8: bool) -> None:
     global _worker_encoder
     from rag.embed.onnx import OnnxEncoder
 
-    _worker_encoder = OnnxEncoder(Path(export), threads=1)
+    _worker_encoder = OnnxEncoder(Path(export), threads=1, quantized=int8)
 
 
 def _encode_in_worker(texts: list[str]) -> np.ndarray:
@@ -29,37 +29,48 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
 
 
 def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
-                  workers: int, progress: Progress, stage: str) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts`` (reused where the text was embedded before); and how many were new."""
+                  workers: int, progress: Progress, stage: str, threads: int = 0,
+                  int8: bool = False) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts`` (reused where the text was embedded before); and how many were new.
+
+    Each distinct text is embedded once (syndicated copies and repeated boilerplate chunks share
+    one vector), and the new texts are embedded longest first across the whole build, so every
+    batch holds texts of nearly the same length and little compute goes to padding.
+    """
     out = np.zeros((len(texts), dim), dtype=np.float32)
-    todo: list[int] = []
+    where: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
         v = reuse.get(vector_key(t))
         if v is None:
-            todo.append(i)
+            where.setdefault(t, []).append(i)
         else:
             out[i] = v
+    todo = sorted(where, key=len, reverse=True)
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
     progress(stage, 0, len(todo))
     done = 0
+    for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads, int8), strict=True):
+        for t, v in zip(batch, vecs, strict=True):
+            out[where[t]] = v
+        done += len(batch)
+        progress(stage, done, len(todo))
+    return out, len(todo)
+
+
+def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int,
+                    int8: bool) -> Iterator[np.ndarray]:
+    """Each batch's vectors, in order: in this process, or spread over worker processes."""
     if workers > 1 and len(batches) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = mp.get_context("spawn")  # fork would copy a loaded ONNX session's threads
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(export),)) as pool:
-            jobs = pool.map(_encode_in_worker, [[texts[i] for i in b] for b in batches])
-            for batch, vecs in zip(batches, jobs, strict=True):
-                out[batch] = vecs
-                done += len(batch)
-                progress(stage, done, len(todo))
+                                 initargs=(str(export), int8)) as pool:
+            yield from pool.map(_encode_in_worker, batches)
     elif batches:
         from rag.embed.onnx import OnnxEncoder
 
-        encoder = OnnxEncoder(export)
+        encoder = OnnxEncoder(export, threads=threads or None, quantized=int8)
         for batch in batches:
-            out[batch] = encoder.encode([texts[i] for i in batch])
-            done += len(batch)
-            progress(stage, done, len(todo))
-    return out, len(todo)
+            yield encoder.encode(batch)

@@ -21,8 +21,8 @@ from rag.index.generation import (
     read_manifest,
 )
 from rag.index.store import BuildResult, Previous
-from rag.index.texts import sentences_of, vector_key
-from rag.index.vectors import build_index, choose_kind
+from rag.index.texts import vector_key
+from rag.index.vectors import choose_kind, save_index
 from rag.search.bm25 import BM25Index
 
 
@@ -49,7 +49,6 @@ class FaissStore:
             finally:
                 db.close()
             vecs = None if "vectors.npy" in damaged else np.load(gen / "vectors.npy", mmap_mode="r")
-            sent_vecs = None if "sentences.npy" in damaged else np.load(gen / "sentences.npy", mmap_mode="r")
         except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
             return None  # damaged or foreign: everything is rebuilt from the files
         titles = {s.path: s.metadata.title for s in sources}
@@ -63,10 +62,6 @@ class FaissStore:
         if vecs is not None:
             for row, c in enumerate(chunks):
                 reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
-        if sent_vecs is not None:
-            texts, _ = sentences_of(chunks)
-            for row, t in enumerate(texts):
-                reuse.setdefault(vector_key(t), sent_vecs[row])
         return Previous(files, sources, reuse, len(sources), len(chunks))
 
     def commit(self, result: BuildResult) -> str:
@@ -74,12 +69,11 @@ class FaissStore:
         new = NewGeneration(s.index_dir)
         try:
             db = ChunkDB.create(new.path / "chunks.sqlite")
-            db.write(result.sources, result.chunks, result.files, result.sentence_rows)
+            db.write(result.sources, result.chunks, result.files)
             db.close()
             np.save(new.path / "vectors.npy", result.vectors)
-            np.save(new.path / "sentences.npy", result.sentence_vectors)
             kind = choose_kind(len(result.chunks), s.ann, s.ann_threshold)
-            build_index(result.vectors, kind).save(new.path)
+            save_index(result.vectors, kind, new.path)
             BM25Index.build(result.texts).save(new.path)
             m = result.model
             final = new.commit({

@@ -28,7 +28,7 @@ from typing import Any
 from rag.errors import IndexDamaged, IndexIncompatible, IndexMissing, RagError
 from rag.util import fsync_dir, write_atomic
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 KEEP_OLD = 1  # previous generations kept for readers that are still on them
@@ -72,6 +72,11 @@ def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = 
         raise IndexIncompatible(
             f"the index was built with model '{built.get('id')}', the settings ask for "
             f"'{model_id}': run `rag index` to rebuild it")
+
+
+def int8(manifest: dict[str, Any]) -> bool:
+    """Was this index embedded with the int8 model (so its questions must be too)?"""
+    return bool(manifest.get("chunking", {}).get("int8"))
 
 
 def file_sha256(path: Path) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from rag.config import Settings
 from rag.errors import IndexIncompatible, IndexMissing, RagError, require_extra
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: no rag_sentences (sentence vectors are made at query time)
 LOCK_KEY = 0x7261_6701  # pg_advisory_xact_lock key: one committing writer per database/schema
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -45,14 +45,10 @@ CREATE INDEX rag_documents_date ON rag_documents (date);
 CREATE SEQUENCE rag_ids;
 CREATE TABLE rag_chunks (id bigint PRIMARY KEY, doc_id bigint NOT NULL REFERENCES rag_documents(id),
     chunk_id text NOT NULL, path text NOT NULL, ordinal int NOT NULL, start int NOT NULL,
-    "end" int NOT NULL, text text NOT NULL, sentences jsonb NOT NULL, sentence_ids bigint[] NOT NULL,
+    "end" int NOT NULL, text text NOT NULL, sentences jsonb NOT NULL,
     key text NOT NULL, n_terms int NOT NULL, embedding vector({dim}) NOT NULL);
 ALTER TABLE rag_chunks ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX rag_chunks_doc ON rag_chunks (doc_id);
-CREATE TABLE rag_sentences (id bigint PRIMARY KEY, doc_id bigint NOT NULL REFERENCES rag_documents(id),
-    start int NOT NULL, "end" int NOT NULL, key text NOT NULL, embedding vector({dim}) NOT NULL);
-ALTER TABLE rag_sentences ALTER COLUMN embedding SET STORAGE PLAIN;
-CREATE INDEX rag_sentences_doc ON rag_sentences (doc_id);
 CREATE TABLE rag_terms (term text NOT NULL, chunk_id bigint NOT NULL, doc_id bigint NOT NULL,
     tf int NOT NULL);
 """
@@ -170,6 +166,9 @@ def _create(conn: Any, dim: int) -> None:
     exists = meta_exists(conn)
     if exists:
         row = conn.execute("SELECT schema_version, dim FROM rag_meta").fetchone()
+        if row is not None and row[0] == 1:
+            _upgrade_from_1(conn)
+            row = (SCHEMA_VERSION, row[1])
         if row is not None:
             check_version(row[0])
             if row[1] != dim:
@@ -185,6 +184,13 @@ def _create(conn: Any, dim: int) -> None:
     if not exists:
         conn.execute(DDL.format(dim=int(dim)))
     conn.execute("INSERT INTO rag_meta (schema_version, dim) VALUES (%s, %s)", (SCHEMA_VERSION, dim))
+
+
+def _upgrade_from_1(conn: Any) -> None:
+    """Version 1 stored sentence vectors; dropping them keeps every chunk (nothing re-embedded)."""
+    conn.execute("ALTER TABLE rag_chunks DROP COLUMN IF EXISTS sentence_ids")
+    conn.execute("DROP TABLE IF EXISTS rag_sentences")
+    conn.execute("UPDATE rag_meta SET schema_version = %s", (SCHEMA_VERSION,))
 
 
 def drop_schema(conn: Any) -> None:

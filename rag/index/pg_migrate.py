@@ -34,14 +34,12 @@ def copy_faiss_to_postgres(settings: Settings) -> str:
     db = ChunkDB(gen / "chunks.sqlite")
     try:
         sources, chunks, files = db.sources(), db.all_chunks(), db.files()
-        rows = db.sentence_rows(range(len(chunks)))
     finally:
         db.close()
     titles = {s.path: s.metadata.title for s in sources}
     result = BuildResult(info, manifest["model"]["export"], sources, chunks,
                          [embed_text(c, titles.get(c.path)) for c in chunks],
-                         np.load(gen / "vectors.npy"), [rows[i] for i in range(len(chunks))],
-                         np.load(gen / "sentences.npy"), files,
+                         np.load(gen / "vectors.npy"), files,
                          {"migrated_from": gen.name, "build_seconds": manifest.get("build_seconds")})
     chunking = manifest.get("chunking", settings.chunking())
     target = settings.with_(store="postgres", chunk_tokens=chunking.get("chunk_tokens"),

@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.index import pg_db
-from rag.index.generation import check_compatible
+from rag.index.generation import check_compatible, int8
 from rag.index.pg_search import PgAnn, PgBM25
 from rag.records import Chunk, Metadata, Source
 
@@ -108,48 +108,23 @@ class RowSet:
         return out if dtype is None else out.astype(dtype)
 
 
-class SentenceVectors:
-    """``snapshot.sentence_vectors``: indexable by the sentence ids that ``db.sentence_rows`` gives."""
-
-    def __init__(self, snap: PgSnapshot) -> None:
-        self.cache = VectorCache(snap.pool, "rag_sentences")
-        self.dim = snap.model.dim
-
-    def __getitem__(self, key: Any) -> np.ndarray:
-        ids = [int(key)] if isinstance(key, (int, np.integer)) else [int(i) for i in key]
-        out = self.cache.get(ids, self.dim)
-        return out[0] if isinstance(key, (int, np.integer)) else out
-
-
 class PgDocs:
-    """``snapshot.db``: chunks, sentence ids, sources and metadata of the snapshot's generation."""
+    """``snapshot.db``: chunks, sources and metadata of the snapshot's generation."""
 
     def __init__(self, snap: PgSnapshot) -> None:
         self.snap = snap
-        self._sentences: dict[int, list[int]] = {}
 
     def chunks(self, rows: Any) -> dict[int, Chunk]:
         rows = [int(r) for r in rows]
         ids = {int(self.snap.ids[r]): r for r in rows}
         found = self.snap.pool.run(lambda c: c.cursor(binary=True).execute(
-            'SELECT id, path, start, "end", text, ordinal, sentences, sentence_ids, embedding '
+            'SELECT id, path, start, "end", text, ordinal, sentences, embedding '
             "FROM rag_chunks WHERE id = ANY(%s)", (list(ids),)).fetchall())
-        self.snap.vectors.remember({int(f[0]): f[8] for f in found})
+        self.snap.vectors.remember({int(f[0]): f[7] for f in found})
         out: dict[int, Chunk] = {}
         for f in found:
             row = ids[int(f[0])]
-            self._sentences[row] = [int(x) for x in f[7]]
             out[row] = Chunk(f[1], f[2], f[3], f[4], f[5], tuple(tuple(x) for x in f[6]))  # type: ignore[misc]
-        return out
-
-    def sentence_rows(self, rows: Any) -> dict[int, list[int]]:
-        rows = [int(r) for r in rows]
-        if any(r not in self._sentences for r in rows):
-            self.chunks([r for r in rows if r not in self._sentences])
-        out = {r: self._sentences[r] for r in rows if r in self._sentences}
-        if len(self._sentences) > CACHE_MAX:
-            self._sentences = {}
-        self.snap.sentence_vectors.cache.get([i for r in out.values() for i in r], self.snap.model.dim)
         return out
 
     def source(self, path: str) -> Source | None:
@@ -197,7 +172,6 @@ class PgSnapshot:
         self._sorted = self.ids[self._order]
         self.db = PgDocs(self)
         self.vectors = ChunkVectors(self)
-        self.sentence_vectors = SentenceVectors(self)
 
     @property
     def n_chunks(self) -> int:
@@ -226,7 +200,7 @@ class PgSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model)
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, int8(self.manifest))
 
 
 class PgHolder:
@@ -246,7 +220,8 @@ class PgHolder:
         with self._lock:
             if self._snap is None or self._snap.generation != gen:
                 snap = PgSnapshot(self.settings, self.pool)
-                if self._snap is not None and "encoder" in self._snap.__dict__:
-                    snap.__dict__["encoder"] = self._snap.__dict__["encoder"]  # same model: keep ONNX
+                old = self._snap
+                if old is not None and "encoder" in old.__dict__ and int8(old.manifest) == int8(snap.manifest):
+                    snap.__dict__["encoder"] = old.__dict__["encoder"]  # same model: keep ONNX
                 self._snap = snap
             return self._snap

@@ -72,13 +72,12 @@ class PostgresStore:
                              "WHERE d.dead IS NULL").fetchone()[0]
             return Previous(files, sources, reuse, len(sources), int(n))
         n_chunks = 0
-        for table in ("rag_chunks", "rag_sentences"):
-            cur = conn.cursor(binary=True)
-            cur.execute(f"SELECT t.key, t.embedding FROM {table} t JOIN rag_documents d ON d.id = t.doc_id "
-                        "WHERE d.dead IS NULL")
-            for key, vec in cur:
-                reuse.setdefault(key, vec)
-                n_chunks += table == "rag_chunks"
+        cur = conn.cursor(binary=True)
+        cur.execute("SELECT t.key, t.embedding FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
+                    "WHERE d.dead IS NULL")
+        for key, vec in cur:
+            reuse.setdefault(key, vec)
+            n_chunks += 1
         return Previous(files, sources, reuse, len(sources), n_chunks)
 
     # ---- making a new state live ------------------------------------------------------------
@@ -89,7 +88,7 @@ class PostgresStore:
             with conn.transaction():
                 gen, inserted = self._commit(conn, result)
             if inserted >= BULK_MIN:  # planner statistics; the visibility map for index-only scans
-                conn.execute("VACUUM (ANALYZE) rag_documents, rag_chunks, rag_sentences, rag_terms")
+                conn.execute("VACUUM (ANALYZE) rag_documents, rag_chunks, rag_terms")
             return f"pg-{gen}"
         finally:
             conn.close()
@@ -188,7 +187,7 @@ def _purge(conn: Any, gen: int) -> None:
     be on while this commit lands: ``KEEP_OLD`` of the FAISS store) can see."""
     dead = [r[0] for r in conn.execute("SELECT id FROM rag_documents WHERE dead < %s", (gen,))]
     if dead:
-        for table in ("rag_terms", "rag_sentences", "rag_chunks"):
+        for table in ("rag_terms", "rag_chunks"):
             conn.execute(f"DELETE FROM {table} WHERE doc_id = ANY(%s)", (dead,))
         conn.execute("DELETE FROM rag_documents WHERE id = ANY(%s)", (dead,))
 
@@ -216,25 +215,12 @@ def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str
               s.metadata.title, s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
               Jsonb([list(x) for x in s.spans]), s.extracted, gen) for s in new])
     rows = [i for s in new for i in per_doc.get(s.path, [])]
-    sent_rows = sorted({j for i in rows for j in result.sentence_rows[i]})
-    sent_ids = dict(zip(sent_rows, range(_reserve(conn, len(sent_rows)), 10**18), strict=False))
-    spans = {j: sp for i in rows for j, sp in zip(result.sentence_rows[i], result.chunks[i].sentences, strict=True)}
-    sent_text = {j: result.chunks[i].text[s - result.chunks[i].start:e - result.chunks[i].start]
-                 for i in rows for j, (s, e) in zip(result.sentence_rows[i], result.chunks[i].sentences,
-                                                   strict=True)}
-    owner = {j: doc_ids[result.chunks[i].path] for i in rows for j in result.sentence_rows[i]}
-    with conn.cursor().copy('COPY rag_sentences (id, doc_id, start, "end", key, embedding) '
-                            "FROM STDIN WITH (FORMAT BINARY)") as cp:
-        cp.set_types(["int8", "int8", "int4", "int4", "text", "vector"])
-        for j in sent_rows:
-            cp.write_row((sent_ids[j], owner[j], spans[j][0], spans[j][1], vector_key(sent_text[j]),
-                          result.sentence_vectors[j]))
     chunk_ids = dict(zip(rows, range(_reserve(conn, len(rows)), 10**18), strict=False))
     terms: list[tuple[str, int, int, int]] = []
     with conn.cursor().copy(
             'COPY rag_chunks (id, doc_id, chunk_id, path, ordinal, start, "end", text, sentences, '
-            "sentence_ids, key, n_terms, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
-        cp.set_types(["int8", "int8", "text", "text", "int4", "int4", "int4", "text", "jsonb", "int8[]",
+            "key, n_terms, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
+        cp.set_types(["int8", "int8", "text", "text", "int4", "int4", "int4", "text", "jsonb",
                       "text", "int4", "vector"])
         for i in rows:
             c: Chunk = result.chunks[i]
@@ -242,8 +228,8 @@ def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str
             doc = doc_ids[c.path]
             terms.extend((t, chunk_ids[i], doc, n) for t, n in Counter(tokens).items())
             cp.write_row((chunk_ids[i], doc, c.chunk_id, c.path, c.ordinal, c.start, c.end, c.text,
-                          Jsonb([list(x) for x in c.sentences]), [sent_ids[j] for j in result.sentence_rows[i]],
-                          vector_key(result.texts[i]), max(1, len(tokens)), result.vectors[i]))
+                          Jsonb([list(x) for x in c.sentences]), vector_key(result.texts[i]),
+                          max(1, len(tokens)), result.vectors[i]))
     with conn.cursor().copy("COPY rag_terms (term, chunk_id, doc_id, tf) FROM STDIN WITH (FORMAT BINARY)") as cp:
         cp.set_types(["text", "int8", "int8", "int4"])
         for row in terms:

@@ -17,7 +17,7 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible
 from rag.index.chunkdb import ChunkDB
-from rag.index.generation import CURRENT, check_compatible, current_generation, read_manifest, verify_files
+from rag.index.generation import CURRENT, check_compatible, current_generation, int8, read_manifest, verify_files
 from rag.index.vectors import VectorIndex, load_index
 from rag.search.bm25 import BM25Index
 
@@ -49,10 +49,6 @@ class Snapshot:
         return np.load(self.gen / "vectors.npy", mmap_mode="r")
 
     @cached_property
-    def sentence_vectors(self) -> np.ndarray:
-        return np.load(self.gen / "sentences.npy", mmap_mode="r")
-
-    @cached_property
     def ann(self) -> VectorIndex:
         try:
             return load_index(self.gen)
@@ -70,7 +66,7 @@ class Snapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model)
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, int8(self.manifest))
 
     @cached_property
     def metadata(self) -> dict[str, Any]:
@@ -105,9 +101,10 @@ class SnapshotHolder:
         with self._lock:
             if self._snap is None or pointer != self._pointer:
                 snap = Snapshot.open(self.settings)
-                if self._snap is not None and "encoder" in self._snap.__dict__:
+                old = self._snap
+                if old is not None and "encoder" in old.__dict__ and int8(old.manifest) == int8(snap.manifest):
                     # Same model, new generation: keep the loaded ONNX session.
-                    snap.__dict__["encoder"] = self._snap.__dict__["encoder"]
+                    snap.__dict__["encoder"] = old.__dict__["encoder"]
                 self._snap, self._pointer = snap, pointer
             return self._snap
 

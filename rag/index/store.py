@@ -41,8 +41,6 @@ class BuildResult:
     chunks: list[Chunk]
     texts: list[str]  # what was embedded for each chunk (headline + text)
     vectors: np.ndarray  # (chunks, dim), normalized
-    sentence_rows: list[list[int]]  # per chunk, rows into sentence_vectors
-    sentence_vectors: np.ndarray
     files: dict[str, str]
     manifest: dict[str, Any] = field(default_factory=dict)  # chunking, build time, …
 

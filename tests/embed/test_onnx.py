@@ -96,7 +96,7 @@ def test_int8_option_stays_close(export_dir: Path, encoder: OnnxEncoder, tmp_pat
     qdir.mkdir()
     for name in (TOKENIZER_FILE, CONFIG_FILE):
         shutil.copy(export_dir / name, qdir / name)
-    onnx_mod._quantize(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
+    onnx_mod.quantize_int8(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
     cfg = json.loads((qdir / CONFIG_FILE).read_text(encoding="utf-8"))
     (qdir / CONFIG_FILE).write_text(json.dumps({**cfg, "int8_file": onnx_mod.INT8_FILE}), encoding="utf-8")
     texts = varied_texts()[::8]

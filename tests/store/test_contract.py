@@ -32,12 +32,10 @@ def dump(settings: Settings) -> dict[str, Any]:
     snap = SnapshotHolder(settings).get()
     rows = list(range(snap.n_chunks))
     chunks = snap.db.chunks(rows)
-    sent = snap.db.sentence_rows(rows)
     return {
         "chunks": [chunks[r] for r in rows],
         "paths": list(snap.chunk_paths),
         "vectors": np.asarray(snap.vectors[rows], dtype=np.float32),
-        "sentences": [np.asarray(snap.sentence_vectors[sent[r]], dtype=np.float32) for r in rows],
         "metadata": dict(snap.metadata),
         "sources": {p: snap.db.source(p) for p in snap.metadata},
         "bm25": [snap.bm25.scores(q) for q in QUESTIONS],
@@ -51,8 +49,6 @@ def assert_same(a: dict[str, Any], b: dict[str, Any]) -> None:
     assert a["metadata"] == b["metadata"]
     assert a["sources"] == b["sources"]
     np.testing.assert_allclose(a["vectors"], b["vectors"], atol=1e-6)
-    for x, y in zip(a["sentences"], b["sentences"], strict=True):
-        np.testing.assert_allclose(x, y, atol=1e-6)
     for x, y in zip(a["bm25"], b["bm25"], strict=True):
         np.testing.assert_array_equal(x, y)
     assert a["idf"] == b["idf"]
