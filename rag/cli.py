@@ -113,18 +113,20 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
           mode: Annotated[Optional[str], typer.Option(help="dense, bm25 or hybrid.")] = None,
           outlet: Annotated[Optional[list[str]], typer.Option(help="Only these outlets.")] = None,
           file: Annotated[Optional[list[str]], typer.Option(help="Only these files.")] = None,
-          since: Annotated[Optional[str], typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-          until: Annotated[Optional[str], typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+          since: Annotated[Optional[str], typer.Option(help="Published on or after ('2024-05-25', 'last week').")] = None,
+          until: Annotated[Optional[str], typer.Option(help="Published on or before ('March 14, 2017').")] = None,
+          now: Annotated[Optional[str], typer.Option(help="Today, for relative dates (default: today).")] = None,
+          recent: Annotated[Optional[float], typer.Option(help="Prefer recent articles: half-life in days.")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           store: StoreOpt = None) -> None:
     """Ranked passages that answer the question, with exact citations."""
     from rag.answer.pipeline import Searcher
-    from rag.search.retriever import Filters
+    from rag.cli_news import date_filters, prefer_recent
 
     s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store)
-    filters = Filters(frozenset(outlet or ()), frozenset(file or ()), since, until)
-    response = Searcher(s).search(question, k=s.top_k, mode=s.mode, filters=filters)
+    filters = date_filters(outlet, file, since, until, now)
+    response = prefer_recent(Searcher(s), question, s, filters, recent, now)
     if as_json:
         print(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
@@ -171,13 +173,18 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
     launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store))
 
 
+from rag.cli_news import register  # noqa: E402  (the news commands: add URL, feed, timeline)
+
+register(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False, prog_name="rag")
         return 0
     except RagError as exc:
         _err(str(exc))
-        return 1
+        return int(getattr(exc, "exit_code", 1))
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0) or 0)
     except (typer.Abort, KeyboardInterrupt):

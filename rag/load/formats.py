@@ -11,6 +11,8 @@ import json
 import re
 
 from rag.clean import body_spans, extract_metadata, metadata_from_html
+from rag.clean.dating import DATE_SOURCES, with_date_provenance
+from rag.dates import BadDate, stated_date
 from rag.load.decode import NotText, decode, normalize_newlines
 from rag.records import Metadata, Source
 from rag.util import sha256_bytes
@@ -60,7 +62,7 @@ def extract(path: str, raw: bytes) -> tuple[list[Source], list[str]]:
     spans = body_spans(decoded.text)
     if not spans:
         raise Skip("no article text (only page chrome)")
-    meta = extract_metadata(decoded.text, spans)
+    meta = with_date_provenance(extract_metadata(decoded.text, spans), path)
     src = Source(path, decoded.text, sha256_bytes(raw), fmt, meta, tuple(spans),
                  extracted=not decoded.utf8_native)
     return [src], warnings
@@ -75,9 +77,11 @@ def _html(path: str, raw: bytes, html: str) -> Source:
     if not text:
         raise Skip("no article text found in the HTML")
     meta = metadata_from_html(html)
-    if not meta.title:
-        meta = Metadata(extract_metadata(text, paragraph_spans(text)).title, meta.author,
-                        meta.date, meta.outlet)
+    if not meta.title or not meta.date:
+        found = extract_metadata(text, paragraph_spans(text))
+        meta = Metadata(meta.title or found.title, meta.author, meta.date or found.date, meta.outlet,
+                        meta.url, "metadata" if meta.date else None)
+    meta = with_date_provenance(meta, path)
     return Source(path, text, sha256_bytes(raw), "html", meta, tuple(paragraph_spans(text)), True)
 
 
@@ -99,7 +103,7 @@ def _pdf(path: str, raw: bytes) -> Source:
     found = extract_metadata(text, spans)
     title = (str(info.title).strip() if info and info.title else None) or found.title
     author = (str(info.author).strip() if info and info.author else None) or found.author
-    meta = Metadata(title, author, found.date, found.outlet)
+    meta = with_date_provenance(Metadata(title, author, found.date, found.outlet), path)
     return Source(path, text, sha256_bytes(raw), "pdf", meta, tuple(spans), True)
 
 
@@ -118,14 +122,30 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
         if not body:
             warnings.append(f"line {lineno}: empty 'text'; skipped")
             continue
-        meta = Metadata(_str(obj.get("title")), _str(obj.get("author")), _str(obj.get("date")),
-                        _str(obj.get("outlet")))
+        meta, bad = _jsonl_meta(obj, f"{path}#{lineno}")
+        if bad:
+            warnings.append(f"line {lineno}: {bad}; stored without a date")
         spans = paragraph_spans(body)
         digest = sha256_bytes(line.encode("utf-8", "surrogatepass"))
         sources.append(Source(f"{path}#{lineno}", body, digest, "jsonl", meta, tuple(spans), True))
     if not sources:
         raise Skip("no articles in the JSONL file")
     return sources, warnings
+
+
+def _jsonl_meta(obj: dict, path: str) -> tuple[Metadata, str | None]:  # type: ignore[type-arg]
+    """Title, author, outlet, url and a validated date (with its stated provenance) of one line."""
+    bad = None
+    try:
+        date = stated_date(obj.get("date"))
+    except BadDate as exc:
+        date, bad = None, str(exc)
+    source = obj.get("date_source") if obj.get("date_source") in DATE_SOURCES else "metadata"
+    url = _str(obj.get("url"))
+    meta = Metadata(_str(obj.get("title")), _str(obj.get("author")), date, _str(obj.get("outlet")),
+                    url if url and url.startswith(("http://", "https://")) else None,
+                    source if date else None)
+    return with_date_provenance(meta, path), bad
 
 
 def _str(value: object) -> str | None:
