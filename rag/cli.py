@@ -80,13 +80,16 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
 
 
 @app.command()
-def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied into the data folder if outside it).")],
+def add(paths: Annotated[list[str], typer.Argument(help="Files (copied into the data folder if outside it) "
+                                                        "or http(s) URLs (fetched, saved under data/web/).")],
         data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, quiet: QuietOpt = False) -> None:
-    """Add or update the given articles without rescanning the whole folder."""
+    """Add or update the given articles or web pages without rescanning the whole folder."""
+    from rag.cli_news import fetch_urls, split_urls
     from rag.index.files import place_in_data
 
     s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
-    placed = [place_in_data(s.data_dir, p) for p in paths]
+    urls, files = split_urls(paths)
+    placed = [place_in_data(s.data_dir, p) for p in files] + fetch_urls(s, urls)
     _run_build(s, False, paths=placed)
 
 
@@ -113,7 +116,7 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
           mode: Annotated[Optional[str], typer.Option(help="dense, bm25 or hybrid.")] = None,
           outlet: Annotated[Optional[list[str]], typer.Option(help="Only these outlets.")] = None,
           file: Annotated[Optional[list[str]], typer.Option(help="Only these files.")] = None,
-          since: Annotated[Optional[str], typer.Option(help="Published on or after ('2024-05-25', 'last week').")] = None,
+          since: Annotated[Optional[str], typer.Option(help="Published on or after ('last week').")] = None,
           until: Annotated[Optional[str], typer.Option(help="Published on or before ('March 14, 2017').")] = None,
           now: Annotated[Optional[str], typer.Option(help="Today, for relative dates (default: today).")] = None,
           recent: Annotated[Optional[float], typer.Option(help="Prefer recent articles: half-life in days.")] = None,
@@ -175,7 +178,7 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
 
 from rag.cli_news import register  # noqa: E402  (the news commands: add URL, feed, timeline)
 
-register(app)
+register(app, _run_build)
 
 
 def main(argv: list[str] | None = None) -> int:

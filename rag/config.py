@@ -60,6 +60,9 @@ class Settings:
     max_file_mb: int = 50  # larger files are skipped with a warning
     max_query_chars: int = 2000
     workers: int = 1
+    fetch_allow: str = ""  # private/loopback hosts or networks `rag add URL` may reach ("127.0.0.1,10.0.0.0/8")
+    fetch_max_mb: int = 5  # largest page or feed fetched
+    fetch_timeout: float = 15.0  # seconds per request
     quiet: bool = False
 
     @classmethod
