@@ -51,7 +51,7 @@ def parse_date(text: str, now: dt.date | None = None, *, end: bool = False, what
         return _numeric(v, raw, end, what)
     found = _natural(v, base, end)
     if found is None:
-        raise BadDate(f"the {what} '{raw}' is not a date (try 2024-05-25, 'March 14, 2017' or 'last week')")
+        raise BadDate(f"the {what} must look like 2024-05-25 (or 'March 14, 2017', 'last week'), not '{raw}'")
     return found
 
 
@@ -91,7 +91,7 @@ def _ymd(y: int, m: int, d: int, raw: str, what: str) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError as exc:
-        raise BadDate(f"the {what} '{raw}' is not a real date ({exc})") from None
+        raise BadDate(f"the {what} '{raw}' is not a real date ({exc}): it must look like 2024-05-25") from None
 
 
 def _numeric(v: str, raw: str, end: bool, what: str) -> dt.date:
@@ -103,12 +103,12 @@ def _numeric(v: str, raw: str, end: bool, what: str) -> dt.date:
     if m:
         y, mo = int(m[1]), int(m[2])
         if not 1 <= mo <= 12:
-            raise BadDate(f"the {what} '{raw}' is not a real date (month {mo})")
+            raise BadDate(f"the {what} '{raw}' is not a real date (month {mo}): it must look like 2024-05")
         return dt.date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
     m = _YEAR.fullmatch(v)
     if m and int(m[1]) >= 1:
         return dt.date(int(m[1]), 12, 31) if end else dt.date(int(m[1]), 1, 1)
-    raise BadDate(f"the {what} '{raw}' is not a date: use YYYY-MM-DD (or words like 'March 14, 2017')")
+    raise BadDate(f"the {what} must look like 2024-05-25 (or 'March 14, 2017', 'last week'), not '{raw}'")
 
 
 def _natural(v: str, base: dt.date, end: bool, relative: bool = True) -> dt.date | None:

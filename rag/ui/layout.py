@@ -59,9 +59,9 @@ def make_blocks(app: App) -> gr.Blocks:
                         outlet = gr.Dropdown(outlets, multiselect=True, label="Outlet", value=[])
                         file = gr.Dropdown(paths, multiselect=True, label="File", value=[])
                     with gr.Row():
-                        date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD",
+                        date_from = gr.Textbox(label="Published from", placeholder="2024-05-25, March 2024, last week",
                                                max_lines=1, min_width=140)
-                        date_to = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD",
+                        date_to = gr.Textbox(label="Published until", placeholder="2024-05-25, March 2024, last week",
                                              max_lines=1, min_width=140)
                 status = gr.HTML(render.message("Type a question and press Enter, or pick an example."),
                                  elem_id="status")
