@@ -140,8 +140,8 @@ def _update(s: Settings, only: list[str] | None) -> None:
           f"{len(report.errors)} failed")
     if report.changed_paths():
         _RUN_BUILD[0](s.with_(quiet=True), False, paths=[s.data_dir / p for p in report.changed_paths()])
-    if report.errors:
-        raise typer.Exit(1)
+    if report.errors:  # after indexing what did arrive; cron sees exit 1
+        raise RagError(f"{len(report.errors)} feed or article fetch(es) failed (see the warnings above)")
 
 
 def timeline(question: Annotated[str, typer.Argument(help="The question.")],

@@ -8,6 +8,7 @@ where events give different numbers for the same quantity, the figures are liste
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ from rag.records import Result
 from rag.search.retriever import Filters
 from rag.ui.terminal import format_date
 
+_DIGITS = re.compile(r"\d[\d,.]*")
+_WORDS = re.compile(r"\w+")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’)]*|$)")
 DEPTH = 20  # passages asked of the Searcher
 MAX_SPAN = 600  # characters: longer highlight runs are cut to the first sentence
 
@@ -58,9 +62,14 @@ class Timeline:
 def build_timeline(searcher: Searcher, question: str, k: int = DEPTH, mode: Mode | None = None,
                    filters: Filters | None = None) -> Timeline:
     resp = searcher.search(question, k=k, mode=mode, filters=filters)
-    events = [_event(r) for r in resp.results]
-    events.sort(key=lambda e: (e.date is None, e.date or "", e.rank))
-    return Timeline(resp.query, resp.answerable, events, _figures(events))
+    items: list[tuple[Event, str, int]] = []  # the event, its whole passage, the passage's offset
+    for r in resp.results:
+        ev = _event(r)
+        items.append((ev, r.text, r.citation.start))
+        items.extend(_unfold(searcher, ev))
+    items.sort(key=lambda it: (it[0].date is None, it[0].date or "", it[0].rank))
+    events = [it[0] for it in items]
+    return Timeline(resp.query, resp.answerable, events, _figures(items))
 
 
 def _event(r: Result) -> Event:
@@ -78,10 +87,48 @@ def _event(r: Result) -> Event:
     return Event(c.date, text, c.path, start, end, c.title, c.outlet, c.url, r.rank, also)
 
 
-def _figures(events: list[Event]) -> list[Figure]:
+def _numbers(text: str) -> set[str]:
+    return set(_DIGITS.findall(text))
+
+
+def _unfold(searcher: Searcher, ev: Event) -> list[tuple[Event, str, int]]:
+    """Folded reports from another day, or with other numbers, are events of their own.
+
+    The Searcher folds passages that say much the same thing; in a timeline a report of the
+    same event a day later, or with a different toll, is news. Its text is its sentence most
+    like the event's text (an exact span of its source).
+    """
+    out, keep = [], []
+    words = set(_WORDS.findall(ev.text.lower()))
+    for a in ev.also_in:
+        src = searcher.snapshot().db.source(a["path"])
+        if src is None:
+            keep.append(a)
+            continue
+        best = max(((m.start() + a["start"], m.end() + a["start"]) for m in _SENTENCE.finditer(
+            src.text[a["start"]:a["end"]])), default=(a["start"], a["end"]),
+            key=lambda se: _overlap(words, src.text[se[0]:se[1]]))
+        text, passage = src.text[best[0]:best[1]], src.text[a["start"]:a["end"]]
+        if a["date"] == ev.date and _numbers(text) == _numbers(ev.text):
+            keep.append(a)
+            continue
+        out.append((Event(a["date"], text, a["path"], best[0], best[1], a["title"], a["outlet"], a["url"],
+                          ev.rank), passage, a["start"]))
+    ev.also_in = keep
+    return out
+
+
+def _overlap(words: set[str], text: str) -> float:
+    other = set(_WORDS.findall(text.lower()))
+    return len(words & other) / (len(words | other) or 1)
+
+
+def _figures(items: list[tuple[Event, str, int]]) -> list[Figure]:
+    """Figures are read from each whole passage: the highlight may be the sentence beside the number."""
     found: list[Mention] = []
-    for i, e in enumerate(events):
-        found.extend(mentions(i, e.text, e.start))
+    events = [it[0] for it in items]
+    for i, (_, passage, offset) in enumerate(items):
+        found.extend(mentions(i, passage, offset))
     figures = []
     for group in same_quantity(found):
         group.sort(key=lambda m: (events[m.event].date is None, events[m.event].date or "", m.event))

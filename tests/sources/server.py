@@ -11,14 +11,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FILLER = ("Rescue teams from three neighbouring districts worked through the night to reach villages "
-          "cut off by the water. Roads along the river remained closed, and the regional authority "
-          "opened schools and sports halls as shelters for families who had left their homes. ")
+FILLER = {
+    "Valmora Herald": "Rescue teams worked through the night to reach villages cut off by the water.",
+    "River Post": "Roads along the river stayed closed while the army brought boats from the coast.",
+    "Coast Times": "Schools and sports halls became shelters for families who had left their homes.",
+}
 
 
 def page(title: str, outlet: str, paragraphs: list[str], meta_date: str | None = None) -> bytes:
     meta = f'<meta property="article:published_time" content="{meta_date}">' if meta_date else ""
-    body = "".join(f"<p>{p} {FILLER}</p>" for p in paragraphs)
+    body = "".join(f"<p>{p}</p>" for p in [*paragraphs, FILLER[outlet]])
     return (f"<!doctype html><html><head><title>{title}</title>{meta}"
             f'<meta property="og:site_name" content="{outlet}"></head><body>'
             f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
