@@ -3,8 +3,8 @@
 Why by context words: "killed at least 65 people" and "the number of people killed rose to
 113" name the same quantity with the words around the number, not with the number. Two figures
 are the same thing when they share the word right after the number (the unit: "people",
-"percent") or enough of the content words around it. Years, days of the month and clock times
-are not figures.
+"percent") or at least two content words of the clause around it (half the smaller context).
+Years, days of the month and clock times are not figures.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ says say told least around roughly only just another other also there their they
 into onto per out off after before since until while when where what another total""".split())  # noqa: SIM905
 MULTIPLIER = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 WINDOW_BEFORE, WINDOW_AFTER = 4, 2
-SAME_CONTEXT = 0.34  # Jaccard of context words
+SAME_CONTEXT = 0.5  # shared context words / the smaller context (at least two shared)
+_CLAUSE = re.compile(r"[,;:()\[\]]|[.!?]\s|\b(?:and|but|while|whereas)\b")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def mentions(event: int, text: str, offset: int) -> list[Mention]:
     for m in _NUMBER.finditer(text):
         digits, scale = m.group(1), m.group(2)
         value = float(digits.replace(",", "")) * MULTIPLIER.get((scale or "").lower(), 1.0)
-        before = _WORD.findall(text[max(0, m.start() - 80):m.start()])
-        after = _WORD.findall(text[m.end():m.end() + 60])
+        before = _WORD.findall(_CLAUSE.split(text[max(0, m.start() - 80):m.start()])[-1])
+        after = _WORD.findall(_CLAUSE.split(text[m.end():m.end() + 60])[0])
         if not scale and re.fullmatch(r"(?:1[89]|20)\d\d", digits):
             continue  # a year
         if (before and _MONTH.match(before[-1])) or (after and _MONTH.match(after[0])) \
@@ -73,7 +74,8 @@ def mentions(event: int, text: str, offset: int) -> list[Mention]:
 def _same(a: Mention, b: Mention) -> bool:
     if a.unit and a.unit == b.unit:
         return True
-    return len(a.context & b.context) / len(a.context | b.context) >= SAME_CONTEXT
+    shared = len(a.context & b.context)
+    return shared >= 2 and shared / min(len(a.context), len(b.context)) >= SAME_CONTEXT
 
 
 def same_quantity(ms: list[Mention]) -> list[list[Mention]]:
