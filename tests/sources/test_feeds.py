@@ -84,6 +84,17 @@ def test_pages_and_feeds_are_added_updated_and_cited(tmp_path: Path, fresh_index
                             "--json")
         assert rc == 0 and {r["date"] for r in json.loads(out)["results"]} == {"2017-03-14"}, err
 
+        # --recent prefers newer reports: the 14 March report leads without it, not with a 1-day half-life
+        headline = "the old dam burst and floods hit Valmora"
+        rc, out, err = _rag(env, tmp_path, "query", headline, "--json")
+        assert rc == 0 and json.loads(out)["results"][0]["date"] == "2017-03-14", err
+        rc, out, err = _rag(env, tmp_path, "query", headline, "--json", "--recent", "1", "--now", "2017-03-16")
+        ranked = json.loads(out)["results"]
+        assert rc == 0 and ranked[0]["date"] > "2017-03-14", err
+        assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+        rc, out, err = _rag(env, tmp_path, "query", QUESTION, "--recent", "1", "--now", "2017-03-16")
+        assert rc == 0 and site.url("/2017/03/16/valmora-toll") in out  # the URL is in the citation
+
         rc, out, err = _rag(env, tmp_path, "feed", "remove", site.url("/rss"))
         assert rc == 0, err
         rc, out, err = _rag(env, tmp_path, "feed", "list", "--json")
