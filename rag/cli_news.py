@@ -55,13 +55,16 @@ def prefer_recent(searcher: Searcher, question: str, settings: Settings, filters
 
 
 def split_urls(items: list[str]) -> tuple[list[str], list[Path]]:
-    from rag.sources.fetch import is_web_url
+    """Anything with a scheme (``x://``) is a URL (the fetcher refuses all but http/https)."""
+    import re
 
-    return [i for i in items if is_web_url(i)], [Path(i) for i in items if not is_web_url(i)]
+    url = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+    return [i for i in items if url.match(i)], [Path(i) for i in items if not url.match(i)]
 
 
 def fetch_urls(settings: Settings, urls: list[str]) -> list[Path]:
-    """Fetch and save each URL (stopping at the first failure: `rag add` does all or nothing)."""
+    """Fetch and save each URL; the first failure stops the command before indexing (pages saved
+    before it stay in the data folder and are indexed by the next `rag index`)."""
     from rag.sources.feeds import fetch_url_article
 
     placed = []
