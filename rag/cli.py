@@ -125,13 +125,16 @@ def _damage(s: Settings) -> list[str]:
 
 
 @app.command()
-def add(paths: Annotated[list[Path], typer.Argument(help="Files to add (copied into the data folder if outside it).")],
+def add(paths: Annotated[list[str], typer.Argument(help="Files (copied into the data folder if outside it) "
+                                                        "or http(s) URLs (fetched, saved under data/web/).")],
         data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, quiet: QuietOpt = False) -> None:
-    """Add or update the given articles without rescanning the whole folder."""
+    """Add or update the given articles or web pages without rescanning the whole folder."""
+    from rag.cli_news import fetch_urls, split_urls
     from rag.index.files import place_in_data
 
     s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
-    placed = [place_in_data(s.data_dir, p) for p in paths]
+    urls, files = split_urls(paths)
+    placed = [place_in_data(s.data_dir, p) for p in files] + fetch_urls(s, urls)
     _run_build(s, False, paths=placed)
 
 
@@ -158,18 +161,20 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
           mode: Annotated[Optional[str], typer.Option(help="dense, bm25 or hybrid.")] = None,
           outlet: Annotated[Optional[list[str]], typer.Option(help="Only these outlets.")] = None,
           file: Annotated[Optional[list[str]], typer.Option(help="Only these files.")] = None,
-          since: Annotated[Optional[str], typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-          until: Annotated[Optional[str], typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+          since: Annotated[Optional[str], typer.Option(help="Published on or after ('last week').")] = None,
+          until: Annotated[Optional[str], typer.Option(help="Published on or before ('March 14, 2017').")] = None,
+          now: Annotated[Optional[str], typer.Option(help="Today, for relative dates (default: today).")] = None,
+          recent: Annotated[Optional[float], typer.Option(help="Prefer recent articles: half-life in days.")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           store: StoreOpt = None) -> None:
     """Ranked passages that answer the question, with exact citations."""
     from rag.answer.pipeline import Searcher
-    from rag.search.retriever import Filters
+    from rag.cli_news import date_filters, prefer_recent
 
     s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store)
-    filters = Filters(frozenset(outlet or ()), frozenset(file or ()), since, until)
-    response = Searcher(s).search(question, k=s.top_k, mode=s.mode, filters=filters)
+    filters = date_filters(outlet, file, since, until, now)
+    response = prefer_recent(Searcher(s), question, s, filters, recent, now)
     if as_json:
         print(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
@@ -240,6 +245,11 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
                      read_only=read_only or None, allow_anonymous_writes=allow_anonymous_writes or None))
 
 
+from rag.cli_news import register  # noqa: E402  (the news commands: add URL, feed, timeline)
+
+register(app, _run_build)
+
+
 def main(argv: list[str] | None = None) -> int:
     import sqlite3
 
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except RagError as exc:
         _err(str(exc))
-        return 1
+        return int(getattr(exc, "exit_code", 1))
     except sqlite3.DatabaseError as exc:
         _err(f"the index's chunk store is damaged ({exc}): run `rag index` to rebuild it")
         return 1

@@ -65,6 +65,9 @@ class Settings:
     workers: int = 1
     threads: int = 0  # onnxruntime intra-op threads per process; 0 = the CPUs this process may use
     int8: bool = False  # embed with the int8 (dynamically quantized) model; docs/performance.md
+    fetch_allow: str = ""  # private/loopback hosts or networks `rag add URL` may reach ("127.0.0.1,10.0.0.0/8")
+    fetch_max_mb: int = 5  # largest page or feed fetched
+    fetch_timeout: float = 15.0  # seconds per request
     quiet: bool = False
 
     @classmethod

@@ -18,6 +18,8 @@ class Metadata:
     author: str | None = None
     date: str | None = None  # ISO 8601 (YYYY-MM-DD)
     outlet: str | None = None
+    url: str | None = None  # where the article was fetched from (web and feed articles, JSONL "url")
+    date_source: str | None = None  # provenance of ``date``: see rag.clean.dating.DATE_SOURCES
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Citation:
     outlet: str | None = None
     date: str | None = None
     author: str | None = None
+    url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +95,7 @@ class Result:
             "outlet": c.outlet,
             "date": c.date,
             "author": c.author,
+            "url": c.url,
             "start": c.start,
             "end": c.end,
             "highlights": [{"start": s, "end": e} for s, e in self.highlights],

@@ -179,4 +179,4 @@ def _cite(ch: Chunk, meta: dict) -> Citation:  # type: ignore[type-arg]
     m = meta.get(ch.path)
     title = (m.title if m else None) or ch.path.rsplit("/", 1)[-1]
     return Citation(ch.path, title, ch.start, ch.end, m.outlet if m else None,
-                    m.date if m else None, m.author if m else None)
+                    m.date if m else None, m.author if m else None, m.url if m else None)

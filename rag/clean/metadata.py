@@ -154,7 +154,7 @@ def extract_metadata(text: str, spans: list[tuple[int, int]]) -> Metadata:
         author=_author(outside),
         date=_date(outside),
         outlet=_outlet(outside),
-    )
+    )  # date_source is set by rag.clean.dating.with_date_provenance (stated when found)
 
 
 def metadata_from_html(html: str) -> Metadata:
@@ -173,4 +173,6 @@ def metadata_from_html(html: str) -> Metadata:
         author=_clean(getattr(doc, "author", None)),
         date=date if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None,
         outlet=_clean(getattr(doc, "sitename", None)),
+        url=_clean(getattr(doc, "url", None)),
+        date_source="metadata" if date else None,
     )

@@ -18,7 +18,7 @@ from rag.records import Chunk, Metadata, Source
 SCHEMA = """
 CREATE TABLE sources (path TEXT PRIMARY KEY, file TEXT NOT NULL, hash TEXT NOT NULL,
     format TEXT NOT NULL, title TEXT, author TEXT, date TEXT, outlet TEXT, text TEXT NOT NULL,
-    spans TEXT NOT NULL, extracted INTEGER NOT NULL);
+    spans TEXT NOT NULL, extracted INTEGER NOT NULL, url TEXT, date_source TEXT);
 CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL, ordinal INTEGER NOT NULL,
     sentences TEXT NOT NULL);
@@ -65,10 +65,11 @@ class ChunkDB:
     def write(self, sources: Sequence[Source], chunks: Sequence[Chunk], files: dict[str, str]) -> None:
         c = self.conn
         c.executemany(
-            "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(s.path, source_file(s.path), s.content_hash, s.format, s.metadata.title,
               s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
-              json.dumps(s.spans), int(s.extracted)) for s in sources])
+              json.dumps(s.spans), int(s.extracted), s.metadata.url, s.metadata.date_source)
+             for s in sources])
         c.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
             [(i, ch.chunk_id, ch.path, ch.start, ch.end, ch.text, ch.ordinal, json.dumps(ch.sentences))
@@ -97,12 +98,12 @@ class ChunkDB:
 
     def source(self, path: str) -> Source | None:
         found = self.query(
-            "SELECT path, text, hash, format, title, author, date, outlet, spans, extracted "
+            f"SELECT path, text, hash, format, title, author, date, outlet, spans, extracted, {self._news} "
             "FROM sources WHERE path = ?", (path,))
         if not found:
             return None
         r = found[0]
-        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7]),
+        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
                       tuple(tuple(x) for x in json.loads(r[8])), bool(r[9]))  # type: ignore[arg-type]
 
     def sources(self) -> list[Source]:
@@ -110,8 +111,16 @@ class ChunkDB:
         return [s for p in paths if (s := self.source(p)) is not None]
 
     def metadata(self) -> dict[str, Metadata]:
-        return {r[0]: Metadata(r[1], r[2], r[3], r[4]) for r in self.query(
-            "SELECT path, title, author, date, outlet FROM sources")}
+        return {r[0]: Metadata(*r[1:]) for r in self.query(
+            f"SELECT path, title, author, date, outlet, {self._news} FROM sources")}
+
+    @property
+    def _news(self) -> str:
+        """url and date_source; NULLs for an index built before they were stored."""
+        if not hasattr(self, "_news_cols"):
+            cols = {r[1] for r in self.query("PRAGMA table_info(sources)")}
+            self._news_cols = "url, date_source" if "url" in cols else "NULL, NULL"
+        return self._news_cols
 
     def files(self) -> dict[str, str]:
         return dict(self.query("SELECT path, hash FROM files"))

@@ -11,6 +11,8 @@ import json
 import re
 
 from rag.clean import body_spans, extract_metadata, metadata_from_html
+from rag.clean.dating import DATE_SOURCES, with_date_provenance
+from rag.dates import BadDate, stated_date
 from rag.load.decode import NotText, decode, normalize_newlines
 from rag.records import Metadata, Source
 from rag.util import sha256_bytes
@@ -60,7 +62,7 @@ def extract(path: str, raw: bytes) -> tuple[list[Source], list[str]]:
     spans = body_spans(decoded.text)
     if not spans:
         raise Skip("no article text (only page chrome)")
-    meta = extract_metadata(decoded.text, spans)
+    meta = with_date_provenance(extract_metadata(decoded.text, spans), path)
     src = Source(path, decoded.text, sha256_bytes(raw), fmt, meta, tuple(spans),
                  extracted=not decoded.utf8_native)
     return [src], warnings
@@ -75,9 +77,11 @@ def _html(path: str, raw: bytes, html: str) -> Source:
     if not text:
         raise Skip("no article text found in the HTML")
     meta = metadata_from_html(html)
-    if not meta.title:
-        meta = Metadata(extract_metadata(text, paragraph_spans(text)).title, meta.author,
-                        meta.date, meta.outlet)
+    if not meta.title or not meta.date:
+        found = extract_metadata(text, paragraph_spans(text))
+        meta = Metadata(meta.title or found.title, meta.author, meta.date or found.date, meta.outlet,
+                        meta.url, "metadata" if meta.date else None)
+    meta = with_date_provenance(meta, path)
     return Source(path, text, sha256_bytes(raw), "html", meta, tuple(paragraph_spans(text)), True)
 
 
@@ -99,7 +103,7 @@ def _pdf(path: str, raw: bytes) -> Source:
     found = extract_metadata(text, spans)
     title = (str(info.title).strip() if info and info.title else None) or found.title
     author = (str(info.author).strip() if info and info.author else None) or found.author
-    meta = Metadata(title, author, found.date, found.outlet)
+    meta = with_date_provenance(Metadata(title, author, found.date, found.outlet), path)
     return Source(path, text, sha256_bytes(raw), "pdf", meta, tuple(spans), True)
 
 
@@ -128,13 +132,15 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
             warnings.append(f"line {lineno}: empty 'text'; skipped")
             continue
         fields: dict[str, str | None] = {}
-        for name in ("title", "author", "date", "outlet"):
+        for name in ("title", "author", "outlet", "url"):
             value = obj.get(name)
             if value is not None and not isinstance(value, str):
                 warnings.append(f"line {lineno}: '{name}' is {_json_type(value)}, not a string; ignored")
                 value = None
             fields[name] = _str(value)
-        meta = Metadata(fields["title"], fields["author"], fields["date"], fields["outlet"])
+        meta, bad = _jsonl_meta(obj, fields, f"{path}#{lineno}")
+        if bad:
+            warnings.append(f"line {lineno}: {bad}; stored without a date")
         spans = paragraph_spans(body)
         digest = sha256_bytes(line.encode("utf-8", "surrogatepass"))
         sources.append(Source(f"{path}#{lineno}", body, digest, "jsonl", meta, tuple(spans), True))
@@ -147,6 +153,23 @@ def _json_type(value: object) -> str:
     names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
              list: "a list", dict: "an object"}
     return names.get(type(value), type(value).__name__)
+
+
+def _jsonl_meta(obj: dict, fields: dict[str, str | None],  # type: ignore[type-arg]
+                path: str) -> tuple[Metadata, str | None]:
+    """Title, author, outlet, url (typed ``fields``) and a validated date, with its stated
+    provenance, of one line."""
+    bad = None
+    try:
+        date = stated_date(obj.get("date"))
+    except BadDate as exc:
+        date, bad = None, str(exc)
+    source = obj.get("date_source") if obj.get("date_source") in DATE_SOURCES else "metadata"
+    url = fields["url"]
+    meta = Metadata(fields["title"], fields["author"], date, fields["outlet"],
+                    url if url and url.startswith(("http://", "https://")) else None,
+                    source if date else None)
+    return with_date_provenance(meta, path), bad
 
 
 def _str(value: str | None) -> str | None:

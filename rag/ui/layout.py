@@ -12,6 +12,7 @@ import gradio as gr
 
 from rag.config import MODES
 from rag.load.formats import FORMATS
+from rag.ui import news as news_ui
 from rag.ui import render
 from rag.ui.web import EXAMPLES, App, facets
 
@@ -37,6 +38,7 @@ def _js_value(*values: str) -> str:
 def make_blocks(app: App) -> gr.Blocks:
     docs = app.documents()
     outlets, paths, files = facets(docs)
+    news = news_ui.News(app)
     with gr.Blocks(title="News search") as demo:
         gr.Markdown(f"# News search\n{INTRO}")
         state = gr.State(None)
@@ -59,9 +61,9 @@ def make_blocks(app: App) -> gr.Blocks:
                         outlet = gr.Dropdown(outlets, multiselect=True, label="Outlet", value=[])
                         file = gr.Dropdown(paths, multiselect=True, label="File", value=[])
                     with gr.Row():
-                        date_from = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD",
+                        date_from = gr.Textbox(label="Published from", placeholder="2024-05-25, March 2024, last week",
                                                max_lines=1, min_width=140)
-                        date_to = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD",
+                        date_to = gr.Textbox(label="Published until", placeholder="2024-05-25, March 2024, last week",
                                              max_lines=1, min_width=140)
                 status = gr.HTML(render.message("Type a question and press Enter, or pick an example."),
                                  elem_id="status")
@@ -89,10 +91,12 @@ def make_blocks(app: App) -> gr.Blocks:
                     text = gr.Textbox(label="Article text", lines=6)
                     add_btn = gr.Button("Add pasted article", elem_id="add-btn")
                     add_msg = gr.HTML(elem_id="add-msg")
+                news_parts = news_ui.documents_panel(news)
                 with gr.Accordion("Remove an article", open=True):
                     victim = gr.Dropdown(files, value=None, label="Article to remove")
                     remove_btn = gr.Button("Remove article", variant="stop", elem_id="remove-btn")
                     remove_msg = gr.HTML(elem_id="remove-msg")
+            news_ui.timeline_tab(news)
 
         # Search: a client-side "Searching…" at once, then the answer from the server.
         search_in = [question, top_k, mode, outlet, file, date_from, date_to]
@@ -135,6 +139,7 @@ def make_blocks(app: App) -> gr.Blocks:
             btn.click(None, None, msg, js=_js_value(WORKING), api_visibility="private")
             btn.click(fn, inputs, [msg, *refresh_out, *clear], api_visibility="private",
                       concurrency_limit=1, concurrency_id="write", show_progress_on=[msg])
+        news_ui.wire(news, news_parts, refresh_out, _js_value(WORKING))
         demo.load(app.refresh, None, refresh_out, api_visibility="private", show_progress="hidden")
 
         default_k, default_mode = app.settings.top_k, app.settings.mode

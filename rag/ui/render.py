@@ -151,7 +151,16 @@ def _cite_line(c: Citation) -> str:
     """Title is shown above; here: outlet · date · author · file:start-end."""
     bits = [escape(x) for x in (c.outlet, format_date(c.date), c.author) if x]
     bits.append(f"<code>{escape(c.path)}:{c.start}-{c.end}</code>")
+    if c.url:
+        bits.append(link(c.url, "source page"))
     return " · ".join(bits)
+
+
+def link(url: str, text: str) -> str:
+    """An external link, only for http(s) URLs (never javascript: or data:); escaped."""
+    if not url.lower().startswith(("http://", "https://")):
+        return escape(text)
+    return f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(text)}</a>'
 
 
 def card(r: Result, entities: Sequence[tuple[int, int]] = ()) -> str:

@@ -45,7 +45,7 @@ def citation_line(c: Citation) -> str:
     tail = ", ".join(safe(x) for x in (c.outlet, format_date(c.date)) if x)
     if tail:
         parts.append(tail)
-    return f"{' — '.join(parts)} ({safe(c.path)}:{c.start}-{c.end})"
+    return f"{' — '.join(parts)} ({safe(c.path)}:{c.start}-{c.end})" + (f" {safe(c.url)}" if c.url else "")
 
 
 def print_response(resp: Response, console: Console | None = None) -> None:

@@ -7,7 +7,6 @@ Handlers never raise into Gradio: every failure becomes a plain-words message on
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
@@ -250,13 +249,10 @@ def facets(docs: list[list[Any]]) -> tuple[list[str], list[str], list[str]]:
 
 
 def _date(value: str | None, which: str) -> str | None:
-    v = (value or "").strip()
-    if not v:
-        return None
-    try:
-        return dt.date.fromisoformat(v).isoformat()
-    except ValueError:
-        raise RagError(f"the '{which}' date must look like 2024-05-25, not '{v}'") from None
+    """ISO or natural language ("last week", "March 14, 2017"), by the one parser (rag.dates)."""
+    from rag.dates import parse_bound
+
+    return parse_bound(value, end=which.lower().endswith("until"), what=f"'{which}' date")
 
 
 def ensure_index(settings: Settings) -> None:

@@ -129,7 +129,8 @@ def test_metadata_from_html() -> None:
         "<p>Thousands of homes lost power.</p></article></body></html>"
     )
     assert metadata_from_html(html) == Metadata(
-        title="Snow Cuts Power", author="Jane Smith", date="2024-05-25", outlet="Valley Courier"
+        title="Snow Cuts Power", author="Jane Smith", date="2024-05-25", outlet="Valley Courier",
+        date_source="metadata",
     )
 
 
