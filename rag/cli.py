@@ -116,15 +116,23 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
           since: Annotated[Optional[str], typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
           until: Annotated[Optional[str], typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+          llm: Annotated[Optional[str], typer.Option(help="OpenAI-compatible LLM base URL [RAG_LLM_URL].")] = None,
+          llm_always: Annotated[bool, typer.Option(help="Generate even when nothing answers.")] = False,
           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           store: StoreOpt = None) -> None:
     """Ranked passages that answer the question, with exact citations."""
     from rag.answer.pipeline import Searcher
     from rag.search.retriever import Filters
 
-    s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store)
+    s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store,
+                  llm_url=llm, llm_always=llm_always or None)
     filters = Filters(frozenset(outlet or ()), frozenset(file or ()), since, until)
-    response = Searcher(s).search(question, k=s.top_k, mode=s.mode, filters=filters)
+    searcher = Searcher(s)
+    response = searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
+    if s.llm_url:
+        from rag.generate.answer import generate_for
+
+        generate_for(searcher, response, stream=not as_json)
     if as_json:
         print(json.dumps(response.to_dict(), ensure_ascii=False))
     else:

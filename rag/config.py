@@ -61,6 +61,12 @@ class Settings:
     max_query_chars: int = 2000
     workers: int = 1
     quiet: bool = False
+    llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None: no generation (rag/generate)
+    llm_model: str = ""  # "": the server's first listed model
+    llm_key: str | None = None
+    llm_timeout: float = 120.0  # seconds for the whole generated answer
+    llm_max_tokens: int = 256
+    llm_always: bool = False  # generate even when retrieval says answerable: false
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -111,6 +117,8 @@ class Settings:
             raise RagError(f"chunk tokens must be between 16 and 512, not {self.chunk_tokens}")
         if not 1 <= self.port <= 65535:
             raise RagError(f"port must be between 1 and 65535, not {self.port}")
+        if self.llm_url is not None and not self.llm_url.startswith(("http://", "https://")):
+            raise RagError(f"the LLM URL must start with http:// or https://, not '{self.llm_url}'")
 
     def chunking(self) -> dict[str, int]:
         """The settings that change what is indexed: a mismatch means a rebuild."""

@@ -109,6 +109,25 @@ class AnswerSentence:
     end: int
 
 
+@dataclass(frozen=True)
+class SpanRef:
+    """An exact character span of a source file: ``source.text[start:end]``."""
+
+    path: str
+    start: int
+    end: int
+    result_rank: int  # the [n] of the result it lies in
+
+
+@dataclass(frozen=True)
+class GeneratedSentence:
+    """A sentence written by the LLM; cited only where a span was checked to support it."""
+
+    text: str
+    citations: tuple[SpanRef, ...] = ()
+    supported: bool = False
+
+
 @dataclass
 class Response:
     query: str
@@ -118,6 +137,7 @@ class Response:
     mode: str = "hybrid"
     took_ms: float = 0.0
     matched: int = 0  # candidate passages considered before grouping and top-k
+    generated: list[GeneratedSentence] | None = None  # None: no generator ran (rag/generate)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,4 +148,5 @@ class Response:
             "took_ms": round(self.took_ms, 2),
             "matched": self.matched,
             "results": [r.to_dict() for r in self.results],
+            **({} if self.generated is None else {"generated": [asdict(g) for g in self.generated]}),
         }
