@@ -10,23 +10,26 @@ without citations. Citation numbers that match no result are ignored.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from rag.chunk.sentences import sentence_spans
 from rag.embed import Encoder
 from rag.records import GeneratedSentence, Result, SpanRef
-from rag.search.bm25 import analyze, terms
+from rag.search.bm25 import analyze
 
-SUPPORT_WEIGHT = 0.5  # cosine vs term overlap in the support score (calibrate.py)
-SUPPORT_THRESHOLD = 0.60  # fitted on the labelled pairs (docs/generation.md)
+SUPPORT_WEIGHT = 0.6  # cosine vs term overlap in the support score (calibrate.py)
+SUPPORT_THRESHOLD = 0.734  # fitted on the labelled pairs (docs/generation.md)
 
 _MARK = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARK_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w’'-]*")
+_WORDS = re.compile(r"[\w’'-]+")
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,40 @@ def split_drafts(answer: str) -> list[Draft]:
     return drafts
 
 
-def facts(text: str) -> tuple[set[str], set[str]]:
-    """Numbers (digits, thousands separators dropped) and names (capitalised words that are not
-    stop words) a sentence states: these must appear verbatim in the span that supports it."""
+def facts(text: str, common: frozenset[str] = frozenset()) -> tuple[set[str], set[str]]:
+    """Numbers (digits, thousands separators dropped) and names a sentence states: these must
+    appear in the span that supports it. ``common``: lower-case words of the cited passage."""
     numbers = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-    names = {w.lower().replace("’", "'").removesuffix("'s") for w in _CAPITAL.findall(text)
-             if terms(w) and not _NUMBER.fullmatch(w)}
+    names = {_word(w) for w in names_in(text, common)}
     return numbers, names
 
 
-def facts_in(sentence: str, span: str) -> bool:
-    nums, names = facts(sentence)
+def names_in(text: str, common: frozenset[str] = frozenset()) -> list[str]:
+    """Capitalised words that are neither stop words ("However", "After") nor written in lower
+    case in the passage ("According" when it says "according"), as written."""
+    stop = _stoplist()
+    return [w for w in _CAPITAL.findall(text) if _word(w) not in stop and _word(w) not in common]
+
+
+def lower_words(text: str) -> frozenset[str]:
+    return frozenset(_word(w) for w in _WORDS.findall(text) if w.islower())
+
+
+def _word(w: str) -> str:
+    return w.lower().replace("’", "'").removesuffix("'s")
+
+
+@lru_cache(maxsize=1)
+def _stoplist() -> frozenset[str]:
+    import justext
+
+    return frozenset(justext.get_stoplist("English"))
+
+
+def facts_in(sentence: str, span: str, common: frozenset[str] = frozenset()) -> bool:
+    nums, names = facts(sentence, common)
     span_nums = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(span)}
-    words = {w.lower().replace("’", "'").removesuffix("'s") for w in re.findall(r"[\w’'-]+", span)}
+    words = {_word(w) for w in _WORDS.findall(span)}
     return nums <= span_nums and all(_name_in(n, words) for n in names)
 
 
@@ -90,33 +114,49 @@ def overlap(sentence: str, span: str) -> float:
     return len(mine & set(analyze(span))) / len(mine)
 
 
-def support_score(cosine: float, term_overlap: float) -> float:
-    return SUPPORT_WEIGHT * cosine + (1 - SUPPORT_WEIGHT) * term_overlap
-
-
 def candidate_spans(result: Result) -> list[tuple[int, int]]:
     """Absolute spans of the passage's sentences and of each pair of adjacent sentences."""
     base = result.citation.start
     sents = [(base + s, base + e) for s, e in sentence_spans(result.text)]
-    pairs = [(a[0], b[1]) for a, b in zip(sents, sents[1:], strict=False)]
+    pairs = [(a[0], b[1]) for a, b in itertools.pairwise(sents)]
     return sents + pairs
 
 
-def best_support(sentence: str, vec: np.ndarray, result: Result, encoder: Encoder) -> Support | None:
-    """The best-scoring span of ``result`` whose text states the sentence's facts (else the best)."""
+@dataclass(frozen=True)
+class SpanFeatures:
+    cosine: float
+    overlap: float
+    facts_ok: bool
+    start: int
+    end: int
+
+
+def span_features(sentence: str, vec: np.ndarray, result: Result, encoder: Encoder) -> list[SpanFeatures]:
+    """Cosine, term overlap and the facts check for every candidate span of ``result``."""
     spans = candidate_spans(result)
     if not spans:
-        return None
+        return []
     base = result.citation.start
     texts = [result.text[s - base:e - base] for s, e in spans]
     cos = encoder.encode(texts) @ vec
-    scored = [Support(support_score(float(c), overlap(sentence, t)), s, e, facts_in(sentence, t))
-              for c, t, (s, e) in zip(cos, texts, spans, strict=True)]
-    return max(scored, key=lambda x: (x.facts_ok, x.score, -(x.end - x.start)))
+    common = lower_words(result.text)
+    return [SpanFeatures(float(c), overlap(sentence, t), facts_in(sentence, t, common), s, e)
+            for c, t, (s, e) in zip(cos, texts, spans, strict=True)]
 
 
-def supports(sup: Support | None) -> bool:
-    return sup is not None and sup.facts_ok and sup.score >= SUPPORT_THRESHOLD
+def pick(feats: list[SpanFeatures], weight: float = SUPPORT_WEIGHT) -> Support | None:
+    """The best-scoring span that states the sentence's facts (else the best span at all)."""
+    scored = [Support(weight * f.cosine + (1 - weight) * f.overlap, f.start, f.end, f.facts_ok)
+              for f in feats]
+    return max(scored, key=lambda x: (x.facts_ok, x.score, -(x.end - x.start)), default=None)
+
+
+def best_support(sentence: str, vec: np.ndarray, result: Result, encoder: Encoder) -> Support | None:
+    return pick(span_features(sentence, vec, result, encoder))
+
+
+def supports(sup: Support | None, threshold: float = SUPPORT_THRESHOLD) -> bool:
+    return sup is not None and sup.facts_ok and sup.score >= threshold
 
 
 def verify(answer: str, results: list[Result], encoder: Encoder) -> list[GeneratedSentence]:
