@@ -127,6 +127,10 @@ class GeneratedSentence:
     citations: tuple[SpanRef, ...] = ()
     supported: bool = False
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": [asdict(c) for c in self.citations],
+                "supported": self.supported}
+
 
 @dataclass
 class Response:
@@ -148,5 +152,5 @@ class Response:
             "took_ms": round(self.took_ms, 2),
             "matched": self.matched,
             "results": [r.to_dict() for r in self.results],
-            **({} if self.generated is None else {"generated": [asdict(g) for g in self.generated]}),
+            **({} if self.generated is None else {"generated": [g.to_dict() for g in self.generated]}),
         }

@@ -29,6 +29,12 @@ _MARK = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARK_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w’'-]*")
+# Sentence adverbs and openers that jusText's stop list lacks: capitalised, but not names.
+_OPENERS = frozenset(
+    "however meanwhile earlier later also still instead moreover therefore thus overall additionally "
+    "furthermore according following despite although though while yes no finally first second third "
+    "today yesterday tomorrow recently currently previously notably separately nevertheless "
+    "nonetheless similarly likewise otherwise hence consequently indeed".split())
 _WORDS = re.compile(r"[\w’'-]+")
 
 
@@ -73,7 +79,7 @@ def facts(text: str, common: frozenset[str] = frozenset()) -> tuple[set[str], se
 def names_in(text: str, common: frozenset[str] = frozenset()) -> list[str]:
     """Capitalised words that are neither stop words ("However", "After") nor written in lower
     case in the passage ("According" when it says "according"), as written."""
-    stop = _stoplist()
+    stop = _stoplist() | _OPENERS
     return [w for w in _CAPITAL.findall(text) if _word(w) not in stop and _word(w) not in common]
 
 
