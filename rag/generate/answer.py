@@ -45,15 +45,18 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
     if gen is None or not should_generate(resp, searcher.settings.llm_always):
         return
 
+    started = []
+
     def echo(piece: str) -> None:
+        if not started:
+            started.append(True)
+            sys.stderr.write("draft: ")
         sys.stderr.write(piece)
         sys.stderr.flush()
 
-    if stream:
-        sys.stderr.write("draft: ")
     try:
         generate(resp, gen, searcher.snapshot().encoder, always=searcher.settings.llm_always,
                  on_token=echo if stream else None)
     finally:
-        if stream:
+        if started:
             sys.stderr.write("\n\n")
