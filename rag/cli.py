@@ -157,6 +157,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
              beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
+             llm: Annotated[Optional[str], typer.Option(help="Also score generated answers [RAG_LLM_URL].")] = None,
              data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
            quiet: QuietOpt = False) -> None:
     """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
@@ -164,7 +165,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
 
     if (questions is None) == (beir is None):
         raise RagError("give a questions file or --beir DIR (one of them)")
-    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None, llm_url=llm)
     run_eval(s, questions=questions, beir=beir, mode=mode, report=report)
 
 

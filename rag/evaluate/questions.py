@@ -154,8 +154,16 @@ def evaluate_questions(settings: Settings, path: Path,
                 if bar:
                     bar.advance(task)
             seconds = time.perf_counter() - t0
-            sc = score(questions, responses, SourceTexts(snap))
-            results.append(RowResult(row, sc.row(), seconds, sc.details))
+            texts = SourceTexts(snap)
+            sc = score(questions, responses, texts)
+            metrics = sc.row()
+            if settings.llm_url:  # generated answers next to the extractive ones (rag/generate)
+                from rag.generate.evaluation import generation_scores
+
+                metrics.update(generation_scores(
+                    settings, snap.encoder, questions, responses, sc.details,
+                    lambda q, path, s, e, t=texts: cited_hit(Citation(path, "", s, e), t(path)[s:e], q)))
+            results.append(RowResult(row, metrics, seconds, sc.details))
     n_ans = sum(q.answerable for q in questions)
     title = (f"{path.name}: {len(questions)} questions ({n_ans} answerable), "
              f"data {settings.data_dir}")

@@ -45,7 +45,7 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
     if gen is None or not should_generate(resp, searcher.settings.llm_always):
         return
 
-    started = []
+    started: list[bool] = []
 
     def echo(piece: str) -> None:
         if not started:

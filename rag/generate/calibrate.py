@@ -142,7 +142,8 @@ def _nearest_other(text: str, vec: np.ndarray, home: Chunk, chunks: list[Chunk],
 
 def rates(pairs: Sequence[Pair], weight: float, threshold: float) -> tuple[float, float]:
     """(share of supported pairs rejected, share of unsupported pairs accepted) by the full rule."""
-    miss, false = [], []
+    miss: list[bool] = []
+    false: list[bool] = []
     for p in pairs:
         ok = supports(pick(list(p.feats), weight), threshold)
         (miss if p.supported else false).append(ok != p.supported)

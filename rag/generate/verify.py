@@ -30,11 +30,12 @@ _MARK_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w’'-]*")
 # Sentence adverbs and openers that jusText's stop list lacks: capitalised, but not names.
-_OPENERS = frozenset(
-    "however meanwhile earlier later also still instead moreover therefore thus overall additionally "
-    "furthermore according following despite although though while yes no finally first second third "
-    "today yesterday tomorrow recently currently previously notably separately nevertheless "
-    "nonetheless similarly likewise otherwise hence consequently indeed".split())
+_OPENERS = frozenset((
+    "however", "meanwhile", "earlier", "later", "also", "still", "instead", "moreover", "therefore",
+    "thus", "overall", "additionally", "furthermore", "according", "following", "despite", "although",
+    "though", "while", "yes", "no", "finally", "first", "second", "third", "today", "yesterday",
+    "tomorrow", "recently", "currently", "previously", "notably", "separately", "nevertheless",
+    "nonetheless", "similarly", "likewise", "otherwise", "hence", "consequently", "indeed"))
 _WORDS = re.compile(r"[\w’'-]+")
 
 

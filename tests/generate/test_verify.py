@@ -12,6 +12,7 @@ from rag.generate.verify import verify
 from rag.records import GeneratedSentence, Response, Result
 
 pytestmark = pytest.mark.slow
+LIFTED = "Have NATO members already lifted restrictions on their weapons?"
 
 
 def _results(searcher, question: str, must_contain: str, k: int = 5) -> tuple[Response, Result]:  # type: ignore[no-untyped-def]
@@ -36,7 +37,7 @@ def _assert_exact(searcher, g: GeneratedSentence, resp: Response, words: str) ->
 
 
 def test_a_paraphrase_keeps_its_citation_to_the_exact_sentence(searcher) -> None:  # type: ignore[no-untyped-def]
-    resp, hit = _results(searcher, "Have NATO members already lifted restrictions on their weapons?", "already lifted restrictions")
+    resp, hit = _results(searcher, LIFTED, "already lifted restrictions")
     answer = (f"Some NATO members have already lifted the restrictions on using their weapons "
               f"against targets in Russia, Stoltenberg noted [{hit.rank}].")
     [g] = _check(searcher, answer, resp)
@@ -78,7 +79,7 @@ def test_a_citation_to_a_passage_that_does_not_say_it(searcher) -> None:  # type
 
 
 def test_nonexistent_and_missing_citations_are_never_shown(searcher) -> None:  # type: ignore[no-untyped-def]
-    resp, hit = _results(searcher, "Have NATO members already lifted restrictions on their weapons?", "already lifted restrictions", k=3)
+    resp, _ = _results(searcher, LIFTED, "already lifted restrictions", k=3)
     made_up, uncited = _check(searcher, "Some NATO members have already lifted restrictions [9]. "
                                         "Some NATO members have already lifted restrictions.", resp)
     for g in (made_up, uncited):
@@ -88,7 +89,7 @@ def test_nonexistent_and_missing_citations_are_never_shown(searcher) -> None:  #
 def test_the_extractive_answer_is_shown_when_nothing_survives(searcher) -> None:  # type: ignore[no-untyped-def]
     from rag.ui.terminal import print_response
 
-    resp, _ = _results(searcher, "Have NATO members already lifted restrictions on their weapons?", "already lifted restrictions")
+    resp, _ = _results(searcher, LIFTED, "already lifted restrictions")
     resp.generated = _check(searcher, "France and Spain lifted all limits in 1999 [1].", resp)
     assert resp.generated and not resp.generated[0].supported
     out = io.StringIO()
