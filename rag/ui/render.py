@@ -196,6 +196,8 @@ def answer_block(resp: Response) -> str:
         return ('<div class="rag-noanswer" role="status"><strong>No answer found.</strong> Nothing in '
                 'the indexed articles answers this clearly; the closest passages are shown below '
                 'as weak matches.</div>')
+    if resp.generated is not None and (gen := generated_block(resp)):
+        return gen
     if not resp.answer:
         return ""
     items = "".join(f'<li>{escape(a.text)} {_ref(a.result_rank)}</li>' for a in resp.answer)
@@ -208,6 +210,29 @@ def answer_block(resp: Response) -> str:
 
 def _ref(rank: int) -> str:
     return f'<a href="#result-{rank}" aria-label="source: result {rank}">[{rank}]</a>'
+
+
+def generated_block(resp: Response) -> str:
+    """The LLM's answer, only its sentences a cited span supports; "" when none (extractive then)."""
+    kept = [g for g in resp.generated or [] if g.supported]
+    dropped = len(resp.generated or []) - len(kept)
+    if not kept:
+        return ""
+    items = "".join("<li>" + escape(g.text) + " " + "".join(
+        f'<a href="#result-{n}" aria-label="source: result {n}">[{n}]</a>'
+        for n in dict.fromkeys(c.result_rank for c in g.citations)) + "</li>" for g in kept)
+    note = (f'<p class="rag-dropped">{dropped} generated sentence(s) left out: the passages they '
+            'cite do not support them.</p>' if dropped else "")
+    return (f'<section class="rag-answer" aria-label="Answer"><strong>Answer</strong> '
+            f'<small>(generated; every sentence checked against its source)</small><ul>{items}</ul>'
+            f'{note}</section>')
+
+
+def draft_block(text: str) -> str:
+    """The LLM's draft while it streams: plain, unverified, without links."""
+    return (f'<section class="rag-answer rag-draft" aria-label="Draft answer" aria-busy="true">'
+            f'<strong>Writing an answer…</strong> <small>(unchecked draft)</small>'
+            f'<p>{escape(text)}</p></section>')
 
 
 def results_html(resp: Response) -> str:

@@ -53,7 +53,9 @@ def print_response(resp: Response, console: Console | None = None) -> None:
     if not resp.results:
         out.print("No passages found.")
         return
-    if resp.answerable and resp.answer:
+    if resp.generated is not None and _print_generated(resp, out):
+        pass
+    elif resp.answerable and resp.answer:
         out.print("[bold]Answer[/bold]")
         if resp.entities:  # what was asked for, first
             out.print("  " + ", ".join(f"[bold]{escape(e.text)}[/bold] [cyan]"
@@ -83,6 +85,24 @@ def print_response(resp: Response, console: Console | None = None) -> None:
         out.print()
     out.print(f"[dim]{len(resp.results)} passages ({resp.matched} matched, {resp.mode}) "
               f"in {resp.took_ms:.0f} ms[/dim]")
+
+
+def _print_generated(resp: Response, out: Console) -> bool:
+    """The verified generated answer; False (show the extractive one) when no sentence survived."""
+    kept = [g for g in resp.generated or [] if g.supported]
+    dropped = len(resp.generated or []) - len(kept)
+    note = f" [dim]({dropped} generated sentence(s) dropped: not supported by the passages they cite)[/dim]"
+    if not kept:
+        out.print(f"[yellow]The generated answer had no sentence its sources support.[/yellow]{note}")
+        return False
+    out.print("[bold]Answer[/bold] [dim](generated, every sentence checked against its source)[/dim]")
+    for g in kept:
+        refs = "".join(f"[{n}]" for n in dict.fromkeys(c.result_rank for c in g.citations))
+        out.print(f"  {escape(g.text)} [cyan]{escape(refs)}[/cyan]")
+    if dropped:
+        out.print(note.strip())
+    out.print()
+    return True
 
 
 def print_status(st: dict[str, Any]) -> None:

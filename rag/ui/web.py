@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,24 @@ class App:
         return (render.message(render.summary(resp)), render.answer_block(resp),
                 render.results_html(resp), _update(choices=choices, value=None), resp.to_dict(),
                 render.message(render.NO_SOURCE if resp.results else "Nothing to show yet."))
+
+    def generate_ui(self, state: dict[str, Any] | None) -> Iterator[str]:
+        """With an LLM configured: the answer box again, the draft as it streams, then only the
+        sentences verified against their sources (the extractive answer if none is)."""
+        from rag.generate.answer import drafts, response_from_state
+        from rag.generate.client import from_settings
+
+        gen = from_settings(self.settings)
+        if gen is None or not state or not state.get("results"):
+            return
+        resp = response_from_state(state)
+        try:
+            for text in drafts(resp, gen, self.searcher.snapshot().encoder, always=self.settings.llm_always):
+                yield render.draft_block(text)
+        except RagError as exc:
+            yield render.answer_block(resp) + render.message(render.sentence(str(exc)), error=True)
+            return
+        yield render.answer_block(resp)
 
     def source(self, rank: int | None, state: dict[str, Any] | None) -> str:
         """The cited article with the passage highlighted."""

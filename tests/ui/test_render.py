@@ -101,12 +101,12 @@ def test_small_wordings() -> None:
 
 
 def test_answer_lists_entities_with_links_and_cards_mark_them() -> None:
-    from rag.records import AnswerEntity, EntitySpan
+    from rag.records import AnswerEntity, SpanRef
 
     resp = _response()
     # "Ukraine" at absolute 10..17 of result 1's text (which starts at offset 10)
-    resp.entities = [AnswerEntity(f"Ukraine {EVIL}", "GPE", [EntitySpan("001.txt", 10, 17, 1)]),
-                     AnswerEntity("Elsewhere", "GPE", [EntitySpan("009.txt", 0, 9, None)])]
+    resp.entities = [AnswerEntity(f"Ukraine {EVIL}", "GPE", [SpanRef("001.txt", 10, 17, 1)]),
+                     AnswerEntity("Elsewhere", "GPE", [SpanRef("009.txt", 0, 9, None)])]
     block = render.answer_block(resp)
     _no_raw_markup(block)
     assert '<p class="rag-entities"><b class="rag-entity">Ukraine &lt;script&gt;' in block
