@@ -126,3 +126,20 @@ def test_status_refuses_a_file_or_missing_data_folder(ws: dict[str, Path], tmp_p
 def test_bad_options_exit_2(ws: dict[str, Path]) -> None:
     for args, needle in ((["-k", "0"], "top-k"), (["--mode", "foo"], "mode"), (["-k", "many"], "top-k")):
         one_line_error(run_rag("query", QUESTION, *args, env=env(ws)), 2, needle)
+
+
+def test_link_out_of_data_is_warned_once_and_never_indexed(ws: dict[str, Path], tmp_path: Path) -> None:
+    import os
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Zebrafish passwords\n\nThe vault code for the zebrafish laboratory is "
+                      "kept in the second drawer, the caretaker said on Monday.\n")
+    os.symlink(secret, ws["data"] / "x.txt")
+    first = run_rag("index", "-q", env=env(ws))
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.count("x.txt: skipped, a link to a file outside the data folder") == 1
+    again = run_rag("index", "-q", env=env(ws))
+    assert again.returncode == 0 and "x.txt" not in again.stderr  # once per link, not every build
+    hits = json.loads(run_rag("query", "zebrafish vault code", "--json", "-k", "10", env=env(ws)).stdout)
+    assert all("zebrafish" not in r["text"].lower() and r["path"] != "x.txt" for r in hits["results"])
+    assert run_rag("source", "x.txt", env=env(ws)).returncode == 1

@@ -72,7 +72,7 @@ def test_api_and_cli_agree_on_limits(app: App) -> None:
     import gradio as gr
 
     for k in (0, -3, 101):
-        with pytest.raises(gr.Error, match="(?i)top-k"):
+        with pytest.raises(gr.Error, match=r"(?i)top-k"):
             app.api_search("which countries lifted restrictions?", k=k)
     assert json.loads(app.api_search("which countries lifted restrictions?", k=None))["results"]
     status = app.search_ui("which countries lifted restrictions?", 0, "hybrid", [], [], "", "")[0]
