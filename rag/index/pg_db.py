@@ -36,7 +36,7 @@ CREATE TABLE rag_meta (id int PRIMARY KEY DEFAULT 1 CHECK (id = 1), schema_versi
 CREATE TABLE rag_files (path text PRIMARY KEY, hash text NOT NULL);
 CREATE TABLE rag_documents (id bigint PRIMARY KEY, path text NOT NULL, file text NOT NULL,
     content_hash text NOT NULL, fingerprint text NOT NULL, format text NOT NULL, title text,
-    author text, date text, outlet text, text text NOT NULL, spans jsonb NOT NULL,
+    author text, date text, outlet text, url text, date_source text, text text NOT NULL, spans jsonb NOT NULL,
     extracted boolean NOT NULL, indexed_at timestamptz NOT NULL DEFAULT now(),
     born bigint NOT NULL, dead bigint);
 CREATE UNIQUE INDEX rag_documents_live ON rag_documents (path) WHERE dead IS NULL;
@@ -174,6 +174,7 @@ def _create(conn: Any, dim: int) -> None:
                 raise IndexIncompatible(
                     f"the database's vectors have {row[1]} dimensions, the model makes {dim}: "
                     "use a new database (or drop the rag_* tables) for this model")
+            conn.execute(ADD_NEWS_COLUMNS)
             return
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -183,6 +184,18 @@ def _create(conn: Any, dim: int) -> None:
     if not exists:
         conn.execute(DDL.format(dim=int(dim)))
     conn.execute("INSERT INTO rag_meta (schema_version, dim) VALUES (%s, %s)", (SCHEMA_VERSION, dim))
+
+
+ADD_NEWS_COLUMNS = ("ALTER TABLE rag_documents ADD COLUMN IF NOT EXISTS url text, "
+                    "ADD COLUMN IF NOT EXISTS date_source text")
+
+
+def news_columns(conn: Any) -> str:
+    """``url, date_source``, or NULLs for tables made before they existed (the next `rag index`
+    adds them): readers, read replicas included, never need to alter the schema."""
+    n = conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                     "AND table_name = 'rag_documents' AND column_name IN ('url', 'date_source')").fetchone()[0]
+    return "url, date_source" if n == 2 else "NULL, NULL"
 
 
 def drop_schema(conn: Any) -> None:
