@@ -25,6 +25,7 @@ from rag.clean.boilerplate import (
     looks_like_headline,
     split_lines,
 )
+from rag.dates import BadDate, stated_date
 from rag.records import Metadata
 
 _MONTHS = (
@@ -167,12 +168,16 @@ def metadata_from_html(html: str) -> Metadata:
         return Metadata()
     if doc is None:
         return Metadata()
-    date = _clean(getattr(doc, "date", None))
+    try:  # the one date parser: a calendar date or nothing
+        date = stated_date(_clean(getattr(doc, "date", None)))
+    except BadDate:
+        date = None
+    url = _clean(getattr(doc, "url", None))
     return Metadata(
         title=_clean(getattr(doc, "title", None)),
         author=_clean(getattr(doc, "author", None)),
-        date=date if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None,
+        date=date,
         outlet=_clean(getattr(doc, "sitename", None)),
-        url=_clean(getattr(doc, "url", None)),
+        url=url if url and url.startswith(("http://", "https://")) else None,
         date_source="metadata" if date else None,
     )

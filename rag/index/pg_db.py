@@ -36,7 +36,7 @@ CREATE TABLE rag_meta (id int PRIMARY KEY DEFAULT 1 CHECK (id = 1), schema_versi
 CREATE TABLE rag_files (path text PRIMARY KEY, hash text NOT NULL);
 CREATE TABLE rag_documents (id bigint PRIMARY KEY, path text NOT NULL, file text NOT NULL,
     content_hash text NOT NULL, fingerprint text NOT NULL, format text NOT NULL, title text,
-    author text, date text, outlet text, text text NOT NULL, spans jsonb NOT NULL,
+    author text, date text, outlet text, url text, date_source text, text text NOT NULL, spans jsonb NOT NULL,
     extracted boolean NOT NULL, indexed_at timestamptz NOT NULL DEFAULT now(),
     born bigint NOT NULL, dead bigint);
 CREATE UNIQUE INDEX rag_documents_live ON rag_documents (path) WHERE dead IS NULL;
@@ -175,6 +175,7 @@ def _create(conn: Any, dim: int) -> None:
                 raise IndexIncompatible(
                     f"the database's vectors have {row[1]} dimensions, the model makes {dim}: "
                     "use a new database (or drop the rag_* tables) for this model")
+            conn.execute(ADD_NEWS_COLUMNS)
             return
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
@@ -191,6 +192,18 @@ def _upgrade_from_1(conn: Any) -> None:
     conn.execute("ALTER TABLE rag_chunks DROP COLUMN IF EXISTS sentence_ids")
     conn.execute("DROP TABLE IF EXISTS rag_sentences")
     conn.execute("UPDATE rag_meta SET schema_version = %s", (SCHEMA_VERSION,))
+
+
+ADD_NEWS_COLUMNS = ("ALTER TABLE rag_documents ADD COLUMN IF NOT EXISTS url text, "
+                    "ADD COLUMN IF NOT EXISTS date_source text")
+
+
+def news_columns(conn: Any) -> str:
+    """``url, date_source``, or NULLs for tables made before they existed (the next `rag index`
+    adds them): readers, read replicas included, never need to alter the schema."""
+    n = conn.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() "
+                     "AND table_name = 'rag_documents' AND column_name IN ('url', 'date_source')").fetchone()[0]
+    return "url, date_source" if n == 2 else "NULL, NULL"
 
 
 def drop_schema(conn: Any) -> None:

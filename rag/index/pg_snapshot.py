@@ -129,13 +129,13 @@ class PgDocs:
 
     def source(self, path: str) -> Source | None:
         found = self.snap.pool.run(lambda c: c.execute(
-            "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted "
-            f"FROM rag_documents d WHERE d.path = %(p)s AND {pg_db.visible()}",
+            "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted, "
+            f"{self.snap.news} FROM rag_documents d WHERE d.path = %(p)s AND {pg_db.visible()}",
             {"p": path, "g": self.snap.generation}).fetchone())
         if found is None:
             return None
         r = found
-        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7]),
+        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
                       tuple(tuple(x) for x in r[8]), bool(r[9]))  # type: ignore[arg-type]
 
     def metadata(self) -> dict[str, Metadata]:
@@ -158,8 +158,9 @@ class PgSnapshot:
         chunks = pool.run(lambda c: c.execute(
             "SELECT c.id, c.n_terms, c.path FROM rag_chunks c JOIN rag_documents d ON d.id = c.doc_id "
             f'WHERE {pg_db.visible()} ORDER BY c.path COLLATE "C", c.ordinal', params).fetchall())
+        self.news = pool.run(pg_db.news_columns)
         docs = pool.run(lambda c: c.execute(
-            f"SELECT path, title, author, date, outlet FROM rag_documents d WHERE {pg_db.visible()}",
+            f"SELECT path, title, author, date, outlet, {self.news} FROM rag_documents d WHERE {pg_db.visible()}",
             params).fetchall())
         self.hidden = int(pool.run(lambda c: c.execute(
             "SELECT count(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.doc_id "
@@ -167,7 +168,7 @@ class PgSnapshot:
         self.ids = np.array([r[0] for r in chunks], dtype=np.int64)
         self.dl = np.array([r[1] for r in chunks], dtype=np.int64)
         self.chunk_paths = np.array([r[2] for r in chunks], dtype=object)
-        self.metadata: dict[str, Metadata] = {r[0]: Metadata(r[1], r[2], r[3], r[4]) for r in docs}
+        self.metadata: dict[str, Metadata] = {r[0]: Metadata(*r[1:]) for r in docs}
         self._order = np.argsort(self.ids, kind="stable")
         self._sorted = self.ids[self._order]
         self.db = PgDocs(self)

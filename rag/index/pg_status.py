@@ -32,8 +32,9 @@ def pg_state(settings: Settings) -> tuple[str, dict[str, Any], dict[str, str], d
             if not meta["generation"]:
                 raise IndexMissing("no index in the database yet: run `rag index` first")
             files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
-            docs = {r[0]: Metadata(r[1], r[2], r[3], r[4]) for r in conn.execute(
-                "SELECT path, title, author, date, outlet FROM rag_documents WHERE dead IS NULL")}
+            docs = {r[0]: Metadata(*r[1:]) for r in conn.execute(
+                f"SELECT path, title, author, date, outlet, {pg_db.news_columns(conn)} "
+                "FROM rag_documents WHERE dead IS NULL")}
         return f"pg-{meta['generation']}", meta["manifest"], files, docs
     finally:
         conn.close()

@@ -62,9 +62,9 @@ class PostgresStore:
     def _load_previous(self, conn: Any, vectors: bool) -> Previous:
         files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
         rows = conn.execute(
-            "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted "
-            'FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
-        sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7]),
+            "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted, "
+            f'{pg_db.news_columns(conn)} FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
+        sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
                           tuple(tuple(x) for x in r[8]), bool(r[9])) for r in rows]  # type: ignore[misc]
         reuse: dict[str, np.ndarray] = {}
         if not vectors:
@@ -139,6 +139,7 @@ def fingerprint(src: Source, result: BuildResult, rows: list[int]) -> str:
     """Everything a document's rows are made of: equal prints mean the rows can stay as they are."""
     md = src.metadata
     parts = [result.model.id, src.content_hash, src.format, md.title, md.author, md.date, md.outlet,
+             md.url, md.date_source,
              src.extracted, [result.chunks[i].chunk_id for i in rows],
              [vector_key(result.texts[i]) for i in rows]]
     return sha256_text(json.dumps(parts))
@@ -210,10 +211,12 @@ def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO rag_documents (id, path, file, content_hash, fingerprint, format, title, author, "
-            "date, outlet, text, spans, extracted, born) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            "date, outlet, text, spans, extracted, born, url, date_source) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             [(doc_ids[s.path], s.path, source_file(s.path), s.content_hash, prints[s.path], s.format,
               s.metadata.title, s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
-              Jsonb([list(x) for x in s.spans]), s.extracted, gen) for s in new])
+              Jsonb([list(x) for x in s.spans]), s.extracted, gen, s.metadata.url, s.metadata.date_source)
+             for s in new])
     rows = [i for s in new for i in per_doc.get(s.path, [])]
     chunk_ids = dict(zip(rows, range(_reserve(conn, len(rows)), 10**18), strict=False))
     terms: list[tuple[str, int, int, int]] = []

@@ -72,7 +72,7 @@ def _html(path: str, raw: bytes, html: str) -> Source:
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=True,
-                               favor_recall=True, deduplicate=True) or ""
+                               favor_recall=True, deduplicate=False) or ""  # dedup: a process-wide cache
     text = normalize_newlines(text).strip()
     if not text:
         raise Skip("no article text found in the HTML")

@@ -49,8 +49,10 @@ def extract_article(html: str, url: str, feed_date: str | None = None) -> Articl
     """Main text and metadata; the date from the page, else the feed, else the URL path."""
     import trafilatura
 
+    # deduplicate=False: trafilatura's dedup cache lives for the process, so a page fetched again
+    # (a feed update, a second "Add from URL") would come back empty
     text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True,
-                               favor_recall=True, deduplicate=True) or ""
+                               favor_recall=True, deduplicate=False) or ""
     text = normalize_newlines(text).strip()
     if not text:
         raise RagError(f"{url}: no article text found on the page")

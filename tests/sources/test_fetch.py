@@ -67,3 +67,19 @@ def test_article_metadata_and_date_provenance() -> None:
     assert (b.date, b.date_source) == ("2017-03-15", "feed")
     c = extract_article(pages["/2017/03/16/valmora-toll"][1].decode(), "http://127.0.0.1:1/2017/03/16/valmora-toll")
     assert (c.date, c.date_source) == ("2017-03-16", "url")
+
+
+def test_the_same_page_extracts_again_in_one_process() -> None:
+    """trafilatura's process-wide dedup cache must not empty a page fetched a second time."""
+    html = articles()["/river/toll-rises"][1].decode()
+    texts = {extract_article(html, "http://127.0.0.1:1/river/toll-rises").text for _ in range(8)}
+    assert len(texts) == 1 and "rose to 72" in texts.pop()
+
+
+def test_html_files_load_again_in_one_process() -> None:
+    """The app re-reads HTML files on every rebuild: the same file must keep its text."""
+    from rag.load.formats import extract
+
+    raw = articles()["/river/first-report"][1]
+    texts = {extract("page.html", raw)[0][0].text for _ in range(8)}
+    assert len(texts) == 1 and "at least 65 people" in texts.pop()
