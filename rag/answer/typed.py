@@ -29,7 +29,7 @@ from rag.answer.extract import (
 from rag.answer.gazetteer import is_country_name
 from rag.answer.group import shingles
 from rag.answer.question import COUNTRY, QUANTITY, TIME, Question
-from rag.records import AnswerEntity, AnswerSentence, Chunk, SpanRef, Result
+from rag.records import AnswerEntity, AnswerSentence, Chunk, Result, SpanRef
 from rag.search.retriever import Candidate
 
 READ_DEPTH = 20  # passages read for entities (the first stage's best)
