@@ -27,6 +27,6 @@ def test_old_sqlite_index_reads_without_the_news_columns(tmp_path: Path) -> None
 def test_new_index_keeps_url_and_date_source(tmp_path: Path) -> None:
     db = ChunkDB.create(tmp_path / "new.sqlite")
     meta = Metadata("T", None, "2017-03-14", "Herald", "https://h.example/a", "feed")
-    db.write([Source("web/a.jsonl#1", "text", "h", "jsonl", meta, ((0, 4),), True)], [], {}, [])
+    db.write([Source("web/a.jsonl#1", "text", "h", "jsonl", meta, ((0, 4),), True)], [], {})
     db.close()
     assert ChunkDB(tmp_path / "new.sqlite").metadata()["web/a.jsonl#1"] == meta
