@@ -43,6 +43,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--only", default="", help="comma list of sections: cold,build,txtai,warm,scale,stores")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     p.add_argument("--keep", action="store_true", help="keep the temp folder")
+    p.add_argument("--news", type=int, help="articles for the txtai section (default 400; quick 40)")
+    p.add_argument("--news-rounds", type=int, help="alternating build rounds there (default 2)")
     return p.parse_args()
 
 
@@ -110,7 +112,8 @@ def store_rows(out: dict[str, Any]) -> list[Row]:
 
 def main() -> int:
     args = parse()
-    size = SIZES["quick" if args.quick else "full"]
+    size = dict(SIZES["quick" if args.quick else "full"])
+    size.update({k: v for k, v in (("news", args.news), ("news_rounds", args.news_rounds)) if v})
     only = set(filter(None, args.only.split(","))) or {"cold", "build", "txtai", "warm", "scale", "stores"}
     started, load0 = time.perf_counter(), os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="rag-bench-"))

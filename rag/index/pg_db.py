@@ -23,6 +23,7 @@ from rag.config import Settings
 from rag.errors import IndexIncompatible, IndexMissing, RagError, require_extra
 
 SCHEMA_VERSION = 2  # 2: no rag_sentences (sentence vectors are made at query time)
+UPGRADABLE = (1,)  # versions a writer upgrades in place (see _upgrade_from_1)
 LOCK_KEY = 0x7261_6701  # pg_advisory_xact_lock key: one committing writer per database/schema
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 64
@@ -119,14 +120,15 @@ def meta_exists(conn: Any) -> bool:
                 .fetchone()[0])
 
 
-def read_meta(conn: Any) -> dict[str, Any]:
-    """The meta row, checked: a missing schema or another schema version is a one-line error."""
+def read_meta(conn: Any, writer: bool = False) -> dict[str, Any]:
+    """The meta row, checked: a missing schema or another schema version is a one-line error
+    (a ``writer`` accepts a version it upgrades when it commits)."""
     if not meta_exists(conn):
         raise IndexMissing("no index in the database yet: run `rag index` first")
     row = conn.execute("SELECT schema_version, dim, generation, manifest FROM rag_meta").fetchone()
     if row is None:
         raise IndexMissing("no index in the database yet: run `rag index` first")
-    check_version(row[0])
+    check_version(row[0], writer)
     return {"schema_version": row[0], "dim": row[1], "generation": row[2], "manifest": row[3] or {}}
 
 
@@ -144,7 +146,12 @@ def read_meta_generation(conn: Any) -> int:
     return int(row[0])
 
 
-def check_version(version: int) -> None:
+def check_version(version: int, writer: bool = False) -> None:
+    if version == SCHEMA_VERSION or (writer and version in UPGRADABLE):
+        return
+    if version in UPGRADABLE:
+        raise IndexIncompatible(f"the database holds rag schema version {version}: run `rag index` "
+                                "to upgrade it (nothing is embedded again)")
     if version != SCHEMA_VERSION:
         raise IndexIncompatible(
             f"the database holds rag schema version {version}, this program needs {SCHEMA_VERSION}: "

@@ -46,7 +46,7 @@ class PostgresStore:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with conn.transaction():  # one consistent view of meta, documents and vectors
                 try:
-                    meta = pg_db.read_meta(conn)
+                    meta = pg_db.read_meta(conn, writer=True)
                 except RagError as exc:
                     if "no index" in str(exc):
                         return None

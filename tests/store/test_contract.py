@@ -138,10 +138,11 @@ def test_an_index_of_another_version_is_a_one_line_error(make_settings: Any, sto
         with psycopg.connect(s.database_url, autocommit=True) as c:
             c.execute("UPDATE rag_meta SET schema_version = 99")
     else:
-        from rag.index.generation import MANIFEST, current_generation
+        from rag.index.generation import FORMAT_VERSION, MANIFEST, current_generation
 
         m = current_generation(s.index_dir) / MANIFEST
-        m.write_text(m.read_text(encoding="utf-8").replace('"format_version": 1', '"format_version": 99'),
+        m.write_text(m.read_text(encoding="utf-8").replace(f'"format_version": {FORMAT_VERSION}',
+                                                           '"format_version": 99'),
                      encoding="utf-8")
     commands = [["query", "Stoltenberg"]] + ([["status"], ["index"]] if store == "postgres" else [])
     for args in commands:
