@@ -34,7 +34,7 @@ def test_an_unreachable_llm_is_a_visible_message(sample_index: dict[str, Path]) 
     app = _app(sample_index, "http://127.0.0.1:9/v1")
     state = app.search_ui("which countries lifted restrictions?", 2, "hybrid", *NO_FILTERS)[4]
     [final] = list(app.generate_ui(state))
-    assert "could not reach the LLM server" in final and "<strong>Answer</strong>" in final
+    assert "Could not reach the LLM server" in final and "<strong>Answer</strong>" in final
     nothing = app.search_ui("recipe for sourdough bread with rye flour", 2, "hybrid", *NO_FILTERS)[4]
     assert nothing["answerable"] is False and list(app.generate_ui(nothing)) == []
 
