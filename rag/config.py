@@ -72,7 +72,7 @@ class Settings:
     llm_url: str | None = None  # OpenAI-compatible base URL (…/v1); None: no generation (rag/generate)
     llm_model: str = ""  # "": the server's first listed model
     llm_key: str | None = None
-    llm_timeout: float = 120.0  # seconds for the whole generated answer
+    llm_timeout: float = 120.0  # seconds the LLM server may stay silent (to connect, between pieces)
     llm_max_tokens: int = 256
     llm_always: bool = False  # generate even when retrieval says answerable: false
 

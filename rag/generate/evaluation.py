@@ -41,5 +41,5 @@ def generation_scores(settings: Settings, encoder: Encoder, questions: Sequence[
             ext_ok.append(float(any(hit(q, a.path, a.start, a.end) for a in resp.answer)))
             gen_ok.append(float(any(hit(q, c.path, c.start, c.end)
                                     for g in sents if g.supported for c in g.citations)))
-    return {"generated supported": supported / written if written else 0.0,
-            "answer acc (extractive)": mean(ext_ok), "answer acc (generated)": mean(gen_ok)}
+    return {"gen supported": supported / written if written else 0.0,
+            "answer acc": mean(ext_ok), "gen answer acc": mean(gen_ok)}

@@ -19,6 +19,6 @@ def build_messages(question: str, results: list[Result], limit: int = PASSAGES) 
     blocks = []
     for r in results[:limit]:
         text = " ".join(r.text.split())
-        blocks.append(f"[{r.rank}] {r.citation.title}: {text}")
+        blocks.append(f"[{r.rank}] {text}")
     user = ("Passages:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\n{REMINDER}")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

@@ -26,7 +26,7 @@ SUPPORT_WEIGHT = 0.6  # cosine vs term overlap in the support score (calibrate.p
 SUPPORT_THRESHOLD = 0.734  # fitted on the labelled pairs (docs/generation.md)
 
 _MARK = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_MARK_AFTER_END = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+_MARK_AFTER_END = re.compile(r"([.!?])((?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])+)")  # same line only
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITAL = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w’'-]*")
 # Sentence adverbs and openers that jusText's stop list lacks: capitalised, but not names.
@@ -56,8 +56,8 @@ class Support:
 
 
 def split_drafts(answer: str) -> list[Draft]:
-    """Sentences of the generated answer; a marker written after the full stop ("x. [2]") belongs
-    to the sentence before it, as the prompt asks for."""
+    """Sentences of the generated answer; a marker written after the full stop on the same line
+    ("x. [2]") belongs to the sentence before it, one opening a line ("[2] x.") to its own."""
     text = _MARK_AFTER_END.sub(lambda m: f"{m.group(2)}{m.group(1)}", answer.strip())
     drafts = []
     for s, e in sentence_spans(text):

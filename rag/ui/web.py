@@ -98,13 +98,13 @@ class App:
     def generate_ui(self, state: dict[str, Any] | None) -> Iterator[str]:
         """With an LLM configured: the answer box again, the draft as it streams, then only the
         sentences verified against their sources (the extractive answer if none is)."""
-        from rag.generate.answer import drafts, response_from_state
+        from rag.generate.answer import drafts, response_from_state, should_generate
         from rag.generate.client import from_settings
 
         gen = from_settings(self.settings)
-        if gen is None or not state or not state.get("results"):
+        resp = response_from_state(state) if state and state.get("results") else None
+        if gen is None or resp is None or not should_generate(resp, self.settings.llm_always):
             return
-        resp = response_from_state(state)
         try:
             for text in drafts(resp, gen, self.searcher.snapshot().encoder, always=self.settings.llm_always):
                 yield render.draft_block(text)

@@ -15,6 +15,11 @@ def test_a_marker_after_the_full_stop_belongs_to_the_sentence_before() -> None:
     assert drafts == [Draft("Germany lifted its limits.", (2,)), Draft("Britain did too.", (1, 3))]
 
 
+def test_a_marker_opening_a_paragraph_belongs_to_that_paragraph() -> None:
+    drafts = split_drafts("[1] Germany lifted its limits.\n\n[2] Britain did too.")
+    assert drafts == [Draft("Germany lifted its limits.", (1,)), Draft("Britain did too.", (2,))]
+
+
 def test_uncited_and_marker_only_pieces() -> None:
     assert split_drafts("No passage says so.") == [Draft("No passage says so.", ())]
     assert split_drafts("[3]") == []

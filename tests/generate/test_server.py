@@ -33,6 +33,8 @@ def test_query_json_carries_verified_generated_sentences(llm_url: str, sample_in
     out = json.loads(proc.stdout)
     assert out["answerable"] and out["answer"], "the extractive answer stays beside the generated one"
     assert out["generated"], "the model wrote nothing"
+    # SmolLM2 copies the first passage with its "[1]" (greedy, so every run): one kept sentence.
+    assert any(g["supported"] for g in out["generated"]), out["generated"]
     data = sample_index["data"]
     spans = {(r["path"], r["start"], r["end"]) for r in out["results"]}
     for g in out["generated"]:
@@ -49,6 +51,7 @@ def test_query_streams_the_draft_and_prints_an_answer(llm_url: str, sample_index
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("draft: ") and len(proc.stderr.strip()) > len("draft:")
     assert "Answer" in proc.stdout and "[1]" in proc.stdout
+    assert "(generated, every sentence checked against its source)" in proc.stdout
 
 
 def test_no_generation_on_a_no_answer_unless_asked(sample_index: dict[str, Path]) -> None:
@@ -68,3 +71,19 @@ def test_no_generation_on_a_no_answer_unless_asked(sample_index: dict[str, Path]
 def test_a_bad_llm_url_is_one_line(sample_index: dict[str, Path]) -> None:
     proc = run_rag("query", QUESTION, "--llm", "localhost:11434", "--index", str(sample_index["index"]))
     assert proc.returncode == 1 and proc.stderr.startswith("error: the LLM URL must start with http")
+
+
+def test_eval_scores_the_generated_answer_beside_the_extractive_one(llm_url: str, searcher) -> None:  # type: ignore[no-untyped-def]
+    from rag.evaluate.questions import Evidence, Question, SourceTexts, span_hit
+    from rag.generate.evaluation import generation_scores
+
+    settings = searcher.settings.with_(llm_url=llm_url, llm_max_tokens=48)
+    qs = [Question("a", QUESTION, True, (Evidence("003_4b0b2928d8019f33.txt", "lifting the restrictions"),)),
+          Question("b", "recipe for sourdough bread with rye flour", False)]
+    responses = [searcher.search(q.question, k=3) for q in qs]
+    details: list[dict] = [{}, {}]  # type: ignore[type-arg]
+    snap = searcher.snapshot()
+    scores = generation_scores(settings, snap.encoder, qs, responses, details, span_hit(SourceTexts(snap)))
+    assert set(scores) == {"gen supported", "answer acc", "gen answer acc"}
+    assert 0 < scores["gen supported"] <= 1 and scores["gen answer acc"] == 1.0
+    assert details[0]["generated"] and details[1]["generated"] == []  # no-answer: not generated
