@@ -47,7 +47,7 @@ def test_query_json_carries_verified_generated_sentences(llm_url: str, sample_in
 
 def test_query_streams_the_draft_and_prints_an_answer(llm_url: str, sample_index: dict[str, Path]) -> None:
     proc = run_rag("query", QUESTION, "--llm", llm_url, "-k", "2", "--data", str(sample_index["data"]),
-                   "--index", str(sample_index["index"]), env={"RAG_LLM_MAX_TOKENS": "24"})
+                   "--index", str(sample_index["index"]), env=SHORT)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("draft: ") and len(proc.stderr.strip()) > len("draft:")
     assert "Answer" in proc.stdout and "[1]" in proc.stdout
@@ -70,7 +70,7 @@ def test_no_generation_on_a_no_answer_unless_asked(sample_index: dict[str, Path]
 
 def test_a_bad_llm_url_is_one_line(sample_index: dict[str, Path]) -> None:
     proc = run_rag("query", QUESTION, "--llm", "localhost:11434", "--index", str(sample_index["index"]))
-    assert proc.returncode == 1 and proc.stderr.startswith("error: the LLM URL must start with http")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: the LLM URL must start with http")  # a bad option
 
 
 def test_eval_scores_the_generated_answer_beside_the_extractive_one(llm_url: str, searcher) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def test_eval_scores_the_generated_answer_beside_the_extractive_one(llm_url: str
     from rag.generate.evaluation import generation_scores
 
     settings = searcher.settings.with_(llm_url=llm_url, llm_max_tokens=48)
-    qs = [Question("a", QUESTION, True, (Evidence("003_4b0b2928d8019f33.txt", "lifting the restrictions"),)),
+    qs = [Question("a", QUESTION, True, (Evidence("003_4b0b2928d8019f33.txt", "reverse its ban"),)),
           Question("b", "recipe for sourdough bread with rye flour", False)]
     responses = [searcher.search(q.question, k=3) for q in qs]
     details: list[dict] = [{}, {}]  # type: ignore[type-arg]
