@@ -73,7 +73,7 @@ def _load() -> Any:
     try:
         import spacy
 
-        return spacy.load(MODEL, exclude=["lemmatizer", "senter"])
+        return spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
     except (ImportError, OSError) as exc:
         raise RagError(f"the entity model is missing ({exc}); reinstall: pip install '{MODEL}'") from None
     finally:
