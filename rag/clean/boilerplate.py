@@ -44,6 +44,7 @@ _STRONG = re.compile(
     r"|\bsign up for (?:our|the) newsletter\b|^advertisement\b|^(?:sponsored|promoted)(?: content)?\b",
     re.I,
 )
+STRONG_MAX = 1000  # a longer line is a paragraph of prose that happens to quote such a phrase
 _AD = re.compile(r"^(?:advertisement|(?:sponsored|promoted)(?: content)?|ad)\W*$", re.I)
 # Phrases that are chrome only on a short line (a body sentence may mention them).
 _WEAK = re.compile(
@@ -169,7 +170,7 @@ def chrome_kind(s: str, near_end: bool) -> str | None:
     words, tokens = len(_WORD.findall(s)), s.split()
     if _AD.match(s):
         return "ad"
-    if _STRONG.search(s) or (len(s) < 120 and _WEAK.search(s)):
+    if (len(s) < STRONG_MAX and _STRONG.search(s)) or (len(s) < 120 and _WEAK.search(s)):
         return "lexicon"
     if _TIME_AGO.search(s) and words <= 8 and not _SENTENCE_END.search(s):
         return "time"

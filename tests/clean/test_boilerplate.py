@@ -329,3 +329,12 @@ def test_scifact_abstracts_as_files_keep_their_text() -> None:
             if doc["text"].strip() and not body_spans(f"{doc['title']}\n\n{doc['text']}\n"):
                 lost.append(doc["_id"])
     assert lost == []
+
+
+def test_a_long_paragraph_quoting_a_chrome_phrase_is_body() -> None:
+    """A single long paragraph (a wire story pasted as one line, a 1 MB article) is prose even
+    when it quotes "all rights reserved" or "does not necessarily reflect" somewhere."""
+    para = ("The minister said the agency's statement does not necessarily reflect the government's view, "
+            "and that the review of the border rules would continue through the summer. ") * 12
+    page = f"Ministry distances itself from agency statement\n\n{para.strip()}\n"
+    assert kept(page) == [para.strip()]
