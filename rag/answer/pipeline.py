@@ -87,15 +87,21 @@ class Searcher:
         qvec = snap.encoder.encode([q])[0]
         asked = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
-        self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
-                            [c.row for c in ranked.cands[:typed.READ_DEPTH]])
-        reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, qvec,
-                             snap.bm25.idf(" ".join(asked.key_terms)))
-        if reading is not None:
-            ranked.cands = typed.boost(ranked.cands, reading)
+        key_idf = snap.bm25.idf(" ".join(asked.key_terms))
+        reading = None
+        if asked.wants_entities:  # entities are gathered across the best passages, then ranked
+            self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
+                                [c.row for c in ranked.cands[:typed.READ_DEPTH]])
+            reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, qvec, key_idf)
+            if reading is not None:
+                ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
+        shown = [g.cand for g in groups]
+        nearby = shown + [c for c in ranked.cands[:typed.CONTEXT_DEPTH] if c not in shown]
         self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
-                            [g.cand.row for g in groups] + [c.row for c in ranked.cands[:EVIDENCE_TOP]])
+                            [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]])
+        if reading is None:  # other questions: the shown passages and a few more, for feedback
+            reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, qvec, key_idf)
         meta = snap.metadata
         scored = score_sentences([g.chunk for g in groups],
                                  _stack([ranked.sentences[g.cand.row] for g in groups], snap),

@@ -33,6 +33,7 @@ from rag.records import AnswerEntity, AnswerSentence, Chunk, Result, SpanRef
 from rag.search.retriever import Candidate
 
 READ_DEPTH = 20  # passages read for entities (the first stage's best)
+CONTEXT_DEPTH = 10  # passages read, besides the shown ones, for a question that asks no entity
 TYPE_WEIGHT = 0.12  # added to a passage's score when one of its relevant sentences answers
 NOVEL_WEIGHT = 0.15  # and again for the first passage to name a given answer entity
 # Kinds of answer that are (almost) always a named entity or a value: when no relevant sentence
