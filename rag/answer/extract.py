@@ -10,6 +10,7 @@ their sentences are and by their role there (the actor of the clause, not a circ
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,8 +23,10 @@ from rag.answer.highlight import same_word
 from rag.answer.noanswer import idf_coverage
 from rag.answer.question import Question
 from rag.records import Chunk
+from rag.search.bm25 import analyze
 
 KEY_WEIGHT = 0.25  # share of key terms carried, on the cosine scale
+PHRASE_WEIGHT = 0.25  # share of the key terms' neighbouring pairs carried side by side
 NEIGHBOUR = 0.85  # a sentence keeps this share of its neighbour's relevance
 FLOOR = 0.30  # below this relevance a sentence is not about the question at all
 MARGIN = 0.18  # relevant: within this of the best sentence's relevance
@@ -98,6 +101,9 @@ def read_passages(question: Question, chunks: Sequence[Chunk], sentence_vectors:
     """
     keys = set(question.key_terms)
     stems = dict(key_idf)
+    # a list's members are said in many ways, one answer in the question's own words: only the
+    # latter is read for the question's phrases (else one verbatim sentence raises the list's bar)
+    pairs = key_pairs(question, stems) if question.answer_type != "list" else {}
     known: dict[str, bool] = {}
     countries = "NORP" in question.labels  # asks for countries: known countries only, by name
     exclude = question_names(question, [m for ms in found for m in ms])
@@ -106,7 +112,8 @@ def read_passages(question: Question, chunks: Sequence[Chunk], sentence_vectors:
     own: list[list[float]] = []
     for sp, ts, vecs in zip(spans, texts, sentence_vectors, strict=True):
         cos = (vecs @ qvec).astype(float) if len(vecs) == len(sp) else np.zeros(len(sp))
-        own.append([float(c) + KEY_WEIGHT * idf_coverage(stems, t) for c, t in zip(cos, ts, strict=True)])
+        own.append([float(c) + KEY_WEIGHT * idf_coverage(stems, t) + PHRASE_WEIGHT * phrases(pairs, t)
+                    for c, t in zip(cos, ts, strict=True)])
     fb = _feedback(own, sentence_vectors, spans)
     out = []
     for chunk, sp, ts, mine, vecs, ms in zip(chunks, spans, texts, own, sentence_vectors, found, strict=True):
@@ -128,6 +135,24 @@ def read_passages(question: Question, chunks: Sequence[Chunk], sentence_vectors:
             sentences.append(SentenceRead(chunk.path, a, b, text, rel, alone, answers, near))
         out.append(PassageRead(chunk, sentences))
     return out
+
+
+def key_pairs(question: Question, idf: Mapping[str, float]) -> dict[tuple[str, str], float]:
+    """Neighbouring key terms of the question ("secretary of defense"), as stem pairs weighted by
+    the rarer stem's IDF: a sentence that says them together says more than one that has both
+    words apart ("Foreign Secretary ... defense")."""
+    seq = analyze(" ".join(question.key_terms))
+    return {(a, b): min(idf.get(a, 0.0), idf.get(b, 0.0)) for a, b in itertools.pairwise(seq) if a != b}
+
+
+def phrases(pairs: Mapping[tuple[str, str], float], text: str) -> float:
+    """IDF-weighted share of the question's key-term pairs that ``text`` has side by side."""
+    total = sum(pairs.values())
+    if total <= 0:
+        return 0.0
+    seq = analyze(text)
+    found = set(itertools.pairwise(seq))
+    return sum(w for pair, w in pairs.items() if pair in found) / total
 
 
 def _feedback(own: list[list[float]], vectors: Sequence[np.ndarray],

@@ -76,3 +76,11 @@ def test_answer_widens_to_the_sentence_that_answers(searcher, sample_index) -> N
     resp = searcher.search("What did Stoltenberg say about the risk of escalation?")
     assert resp.answerable and resp.answer_type == "other"
     assert any("full-fledged war" in a.text or "nothing new" in a.text for a in resp.answer)
+
+
+def test_a_who_question_answered_by_a_group_not_a_name(searcher) -> None:  # type: ignore[no-untyped-def]
+    """The asked predicate, said in the question's own words, outweighs sentences that merely
+    hold a person's name."""
+    resp = searcher.search("Who asked the Secretary of Defense to let Ukraine strike Russia?")
+    assert resp.answerable
+    assert any("lawmakers sent a letter" in a.text or "group of congressmen" in a.text for a in resp.answer)

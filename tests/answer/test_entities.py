@@ -80,3 +80,14 @@ def test_a_surname_folds_into_the_full_name() -> None:
     passages = [_passage("a", _sentence("a", 0, 0.9, "Jens Stoltenberg"), _sentence("a", 100, 0.9, "Stoltenberg"))]
     (only,) = vote(passages)
     assert only.name == "Jens Stoltenberg" and len(only.mentions) == 2
+
+
+def test_phrases_reward_key_terms_said_side_by_side() -> None:
+    from rag.answer.extract import key_pairs, phrases
+    from rag.answer.question import analyse
+
+    q = analyse("Who asked the Secretary of Defense to act?")
+    pairs = key_pairs(q, {"ask": 1.0, "secretari": 2.0, "defens": 3.0, "act": 1.0})
+    assert phrases(pairs, "Lawmakers sent a letter to Secretary of Defense Lloyd Austin.") > 0.4
+    assert phrases(pairs, "The Foreign Secretary spoke about defense spending.") == 0.0
+    assert phrases({}, "anything") == 0.0
