@@ -17,7 +17,7 @@ from bench.synth import Mixture
 from bench.synth_index import make_chunks, sentence_pool
 from rag.config import Settings
 from rag.embed import resolve
-from rag.index.store import BuildResult
+from rag.stores.base import BuildResult
 from rag.index.texts import embed_text
 
 

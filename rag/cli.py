@@ -248,7 +248,7 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
               "--allow-anonymous-writes", help="Serve a non-loopback host without --auth, writable.")] = False,
           data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None) -> None:
     """Start the web app (builds the index first if there is none)."""
-    from rag.ui.web import launch
+    from rag.ui.serve import launch
 
     launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store,
                      read_only=read_only or None, allow_anonymous_writes=allow_anonymous_writes or None))

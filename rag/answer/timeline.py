@@ -16,7 +16,7 @@ from rag.answer.figures import Mention, label, mentions, same_quantity
 from rag.answer.pipeline import Searcher
 from rag.config import Mode
 from rag.records import Result
-from rag.search.retriever import Filters
+from rag.stores.base import Filters
 from rag.ui.terminal import format_date
 
 _DIGITS = re.compile(r"\d[\d,.]*")

@@ -15,7 +15,8 @@ from rag.errors import RagError
 from rag.index.chunkdb import source_file
 from rag.index.embedding import Progress, embed_missing
 from rag.index.generation import writer_lock
-from rag.index.store import BuildResult, Previous, open_store
+from rag.index.store import open_store
+from rag.stores.base import BuildResult, Previous
 from rag.index.texts import embed_text, vector_key
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash

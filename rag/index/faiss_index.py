@@ -25,7 +25,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.index.vectors import AnnKind
+from rag.config import AnnKind
 
 FILE = "vectors.faiss"
 VECTORS = "vectors.npy"  # written by the builder next to the index; IVF re-scores from it

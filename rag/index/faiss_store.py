@@ -20,7 +20,7 @@ from rag.index.generation import (
     damaged_files,
     read_manifest,
 )
-from rag.index.store import BuildResult, Previous
+from rag.stores.base import BuildResult, Previous
 from rag.index.texts import vector_key
 from rag.index.vectors import choose_kind, save_index
 from rag.search.bm25 import BM25Index

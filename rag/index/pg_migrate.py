@@ -21,7 +21,7 @@ from rag.errors import RagError
 from rag.index.chunkdb import ChunkDB
 from rag.index.generation import check_compatible, current_generation, read_manifest
 from rag.index.pg_store import PostgresStore
-from rag.index.store import BuildResult
+from rag.stores.base import BuildResult
 from rag.index.texts import embed_text
 
 

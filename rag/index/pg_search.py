@@ -14,22 +14,42 @@ chunks is searched exactly, and a short HNSW answer falls back to exact search.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from rag.index.pg_db import visible
+from rag.index.pg_db import Pool, visible
 from rag.search.bm25 import analyze, positive_top
 
 if TYPE_CHECKING:
-    from rag.index.pg_snapshot import PgSnapshot
-    from rag.search.retriever import Filters
+    from rag.config import Settings
+    from rag.stores.base import Filters
 
 K1, B = 1.2, 0.75  # as rag.search.bm25.BM25Index.build
 EXACT_MAX = 10_000  # chunks: below this every search is exact (~20 ms at 10k in PostgreSQL)
 SELECTIVE = 0.25  # a filter keeping less than this share of the chunks is searched exactly
 EF_MIN, EF_MAX = 200, 1000  # hnsw.ef_search bounds (1000 is pgvector's maximum; docs/scaling.md)
 POSTINGS_CACHE = 2_000_000  # postings kept per snapshot (~24 MB)
+
+
+class PgSnapshot(Protocol):
+    """What the search reads of ``rag.index.pg_snapshot.PgSnapshot`` (named here, not imported:
+    the snapshot builds these searchers)."""
+
+    settings: Settings
+    pool: Pool
+    generation: int
+    hidden: int
+    dl: np.ndarray
+    vectors: Any
+
+    @property
+    def n_chunks(self) -> int: ...
+
+    @property
+    def ann(self) -> Any: ...
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray: ...
 
 
 class PgBM25:

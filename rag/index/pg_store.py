@@ -22,7 +22,7 @@ from rag.embed import ModelInfo
 from rag.errors import RagError
 from rag.index import pg_db
 from rag.index.chunkdb import source_file
-from rag.index.store import BuildResult, Previous
+from rag.stores.base import BuildResult, Previous
 from rag.index.texts import vector_key
 from rag.records import Chunk, Metadata, Source
 from rag.search.bm25 import analyze

@@ -8,41 +8,13 @@ same records in tables. Backends are picked by ``settings.store``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
-from rag.records import Chunk, Source
+from rag.stores.base import BuildResult, Previous
 
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.embed import ModelInfo
-
-
-@dataclass
-class Previous:
-    """What the live index holds, for incremental builds."""
-
-    files: dict[str, str]  # data-relative file path → content hash (skipped files too)
-    sources: list[Source]
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # sha256(embedded text) → vector
-    documents: int = 0
-    chunks: int = 0
-
-
-@dataclass
-class BuildResult:
-    """A complete index state, in canonical order (sources by path, chunks by position)."""
-
-    model: ModelInfo
-    export: str  # name of the ONNX export folder in index/models
-    sources: list[Source]
-    chunks: list[Chunk]
-    texts: list[str]  # what was embedded for each chunk (headline + text)
-    vectors: np.ndarray  # (chunks, dim), normalized
-    files: dict[str, str]
-    manifest: dict[str, Any] = field(default_factory=dict)  # chunking, build time, …
 
 
 class IndexStore(Protocol):

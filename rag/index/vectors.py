@@ -7,11 +7,12 @@ here, a PostgreSQL + pgvector one elsewhere. Scores are inner products (= cosine
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
-AnnKind = Literal["flat", "hnsw", "ivf"]
+from rag.config import AnnKind
+
 KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
 AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
 

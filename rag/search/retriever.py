@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,6 +10,7 @@ from rag.config import Mode
 from rag.index.reader import Snapshot
 from rag.search.bm25 import top_rows
 from rag.search.fusion import blend, rrf
+from rag.stores.base import Filters
 
 
 @dataclass
@@ -19,28 +20,6 @@ class Candidate:
     dense: float = 0.0  # cosine to the question
     bm25: float = 0.0  # BM25 / the question's IDF mass (see rag.search.fusion)
     sentence: float = 0.0  # best sentence cosine (set by the second stage)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict the search to some documents; empty means everything."""
-
-    outlets: frozenset[str] = field(default_factory=frozenset)
-    paths: frozenset[str] = field(default_factory=frozenset)
-    date_from: str | None = None  # ISO dates, inclusive
-    date_to: str | None = None
-
-    def active(self) -> bool:
-        return bool(self.outlets or self.paths or self.date_from or self.date_to)
-
-    def allows(self, path: str, outlet: str | None, date: str | None) -> bool:
-        if self.paths and path not in self.paths and path.split("#")[0] not in self.paths:
-            return False
-        if self.outlets and (outlet or "") not in self.outlets:
-            return False
-        if self.date_from and (not date or date < self.date_from):
-            return False
-        return not (self.date_to and (not date or date > self.date_to))
 
 
 def row_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:

@@ -15,7 +15,7 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
 from rag.index.reader import SnapshotHolder
-from rag.search.retriever import Filters
+from rag.stores.base import Filters
 from tests.conftest import run_rag
 from tests.store.conftest import rag_env, sample_data
 

@@ -1,0 +1,1 @@
+"""Where a built index lives and how it is read back (see ``base``)."""
