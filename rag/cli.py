@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rag.config import Settings
-from rag.errors import BadQuery, RagError, UsageError, require_extra
+from rag.errors import BadQuery, RagError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Semantic search and cited answers over the news articles in a folder.")
@@ -34,8 +34,9 @@ def _settings(**kw: Any) -> Settings:
         s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
     except RagError as exc:
         raise UsageError(str(exc)) from None
-    if s.store == "postgres":
-        require_extra("postgres", "psycopg", "pgvector")
+    from rag.stores import require_backend
+
+    require_backend(s)
     return s
 
 
@@ -112,7 +113,7 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
 def _damage(s: Settings) -> list[str]:
     """What `rag index` is about to repair, said before it does."""
     from rag.errors import IndexMissing
-    from rag.index.generation import current_generation, damage_message, damaged_files, read_manifest
+    from rag.stores.faiss.generation import current_generation, damage_message, damaged_files, read_manifest
 
     try:
         gen = current_generation(s.index_dir)
@@ -207,11 +208,11 @@ def source(path: Annotated[str, typer.Argument(help="A cited path, e.g. page.htm
            data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None, store: StoreOpt = None,
            as_json: Annotated[bool, typer.Option("--json", help="One JSON object, text exact.")] = False) -> None:
     """The text a citation's start:end index into (for .html, .pdf, .jsonl: the extracted text)."""
-    from rag.index.reader import SnapshotHolder
+    from rag.stores import SnapshotHolder
     from rag.ui.terminal import safe_body
 
     s = _settings(data_dir=data, index_dir=index, model=model, store=store)
-    src = SnapshotHolder(s).get().db.source(path)
+    src = SnapshotHolder(s).get().source(path)
     if src is None:
         raise RagError(f"not in the index: {path}")
     if as_json:

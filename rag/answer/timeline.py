@@ -101,7 +101,7 @@ def _unfold(searcher: Searcher, ev: Event) -> list[tuple[Event, str, int]]:
     out, keep = [], []
     words = set(_WORDS.findall(ev.text.lower()))
     for a in ev.also_in:
-        src = searcher.snapshot().db.source(a["path"])
+        src = searcher.snapshot().source(a["path"])
         if src is None:
             keep.append(a)
             continue

@@ -17,7 +17,7 @@ from rag.ui.web import App
 
 def ensure_index(settings: Settings) -> None:
     """Build the index on first start so a new user lands on a working app."""
-    from rag.index.store import index_exists
+    from rag.stores import index_exists
 
     if not index_exists(settings):
         from rag.ui.progress import cli_progress

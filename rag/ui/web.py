@@ -8,7 +8,6 @@ Handlers never raise into Gradio: every failure becomes a plain-words message on
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +20,10 @@ from rag.errors import RagError
 from rag.index.build import BuildReport, build
 from rag.index.files import check_article, retire, sanitize_name, save_new
 from rag.load.formats import FORMATS
+from rag.records import source_file
 from rag.stores.base import Filters
 from rag.ui import render
-from rag.ui.access import LoginThrottle, check_exposure, parse_accounts, role_of
+from rag.ui.access import parse_accounts, role_of
 
 log = logging.getLogger("rag.ui")
 
@@ -121,7 +121,7 @@ class App:
         if hit is None:
             return render.message(render.NO_SOURCE)
         try:
-            src = self.searcher.snapshot().db.source(hit["path"])
+            src = self.searcher.snapshot().source(hit["path"])
         except RagError as exc:
             return render.message(render.sentence(str(exc)), error=True)
         except Exception:
@@ -251,7 +251,7 @@ class App:
             return self._refuse("Choose an article to remove first.", 0)
 
         def go() -> BuildReport:
-            rel = retire(self.settings.data_dir, path.split("#", 1)[0])
+            rel = retire(self.settings.data_dir, source_file(path))
             return self._build(progress, paths=[], remove=[rel])
 
         return self._run("Remove", go)
@@ -263,7 +263,7 @@ class App:
 def facets(docs: list[list[Any]]) -> tuple[list[str], list[str], list[str]]:
     """The filter choices (outlets, indexed paths) and the removable data files."""
     return (sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs],
-            sorted({d[0].split("#", 1)[0] for d in docs}))
+            sorted({source_file(d[0]) for d in docs}))
 
 
 def _date(value: str | None, which: str) -> str | None:

@@ -13,8 +13,8 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.errors import IndexIncompatible, RagError
 from rag.index.build import build
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import current_generation, read_manifest
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import current_generation, read_manifest
 from tests.conftest import DATA
 
 QUESTIONS = ["which countries lifted restrictions?", "Who asked the Secretary of Defense?",

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from rag.index.generation import current_generation, read_manifest
+from rag.stores.faiss.generation import current_generation, read_manifest
 from tests.conftest import ROOT, rag_cmd
 
 CLIENTS = 4

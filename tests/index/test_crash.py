@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag.answer.pipeline import Searcher
 from rag.config import Settings
-from rag.index.generation import current_generation, read_manifest
+from rag.stores.faiss.generation import current_generation, read_manifest
 from tests.conftest import DATA, rag_cmd
 
 KILLS = int(os.environ.get("RAG_TEST_KILLS", "15"))

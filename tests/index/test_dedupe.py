@@ -13,8 +13,8 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.errors import IndexIncompatible
 from rag.index.build import build
-from rag.index.generation import FORMAT_VERSION, MANIFEST, current_generation, read_manifest
-from rag.index.reader import SnapshotHolder
+from rag.stores import SnapshotHolder
+from rag.stores.faiss.generation import FORMAT_VERSION, MANIFEST, current_generation, read_manifest
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.slow

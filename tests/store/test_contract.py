@@ -14,7 +14,7 @@ import pytest
 from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
-from rag.index.reader import SnapshotHolder
+from rag.stores import SnapshotHolder
 from rag.stores.base import Filters
 from tests.conftest import run_rag
 from tests.store.conftest import rag_env, sample_data
@@ -31,15 +31,15 @@ def dump(settings: Settings) -> dict[str, Any]:
     """Everything a search can read from the live index, in row order."""
     snap = SnapshotHolder(settings).get()
     rows = list(range(snap.n_chunks))
-    chunks = snap.db.chunks(rows)
+    chunks = snap.chunks(rows)
     return {
         "chunks": [chunks[r] for r in rows],
         "paths": list(snap.chunk_paths),
-        "vectors": np.asarray(snap.vectors[rows], dtype=np.float32),
+        "vectors": np.asarray(snap.vectors(rows), dtype=np.float32),
         "metadata": dict(snap.metadata),
-        "sources": {p: snap.db.source(p) for p in snap.metadata},
-        "bm25": [snap.bm25.scores(q) for q in QUESTIONS],
-        "idf": [snap.bm25.idf(q) for q in QUESTIONS],
+        "sources": {p: snap.source(p) for p in snap.metadata},
+        "bm25": [snap.keyword_scores(q) for q in QUESTIONS],
+        "idf": [snap.idf(q) for q in QUESTIONS],
     }
 
 
@@ -71,7 +71,7 @@ def test_build_answers_with_exact_citations(make_settings: Any) -> None:
         for r in resp.results:
             c = r.citation
             assert (s.data_dir / c.path).read_text(encoding="utf-8")[c.start:c.end] == r.text
-            assert snap.db.source(c.path).text[c.start:c.end] == r.text
+            assert snap.source(c.path).text[c.start:c.end] == r.text
             assert all(c.start <= hs < he <= c.end for hs, he in r.highlights)
         for a in resp.answer:
             assert (s.data_dir / a.path).read_text(encoding="utf-8")[a.start:a.end] == a.text
@@ -138,7 +138,7 @@ def test_an_index_of_another_version_is_a_one_line_error(make_settings: Any, sto
         with psycopg.connect(s.database_url, autocommit=True) as c:
             c.execute("UPDATE rag_meta SET schema_version = 99")
     else:
-        from rag.index.generation import FORMAT_VERSION, MANIFEST, current_generation
+        from rag.stores.faiss.generation import FORMAT_VERSION, MANIFEST, current_generation
 
         m = current_generation(s.index_dir) / MANIFEST
         m.write_text(m.read_text(encoding="utf-8").replace(f'"format_version": {FORMAT_VERSION}',

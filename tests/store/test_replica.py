@@ -90,7 +90,7 @@ def test_two_writers_on_one_database_leave_one_whole_state(tmp_path: Path, model
 def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, models_cache: Path,
                                                                  pg_url: str) -> None:
     """What the app should check at start-up with this store (not a CURRENT file of its own)."""
-    from rag.index.pg_status import has_index
+    from rag.stores.postgres.status import has_index
 
     s = replica(tmp_path, "h", models_cache, pg_url)
     assert not has_index(s)
@@ -100,8 +100,8 @@ def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, 
 
 def test_a_second_index_in_its_own_schema_leaves_the_first_alone(tmp_path: Path, models_cache: Path,
                                                                  pg_url: str) -> None:
-    from rag.index.pg_db import with_schema
-    from rag.index.pg_status import has_index, pg_files
+    from rag.stores.postgres.db import with_schema
+    from rag.stores.postgres.status import has_index, pg_files
 
     main = replica(tmp_path, "main", models_cache, pg_url)
     build(main)

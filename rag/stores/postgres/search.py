@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from rag.index.pg_db import Pool, visible
 from rag.search.bm25 import analyze, positive_top
+from rag.stores.postgres.db import Pool, visible
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -33,7 +33,7 @@ POSTINGS_CACHE = 2_000_000  # postings kept per snapshot (~24 MB)
 
 
 class PgSnapshot(Protocol):
-    """What the search reads of ``rag.index.pg_snapshot.PgSnapshot`` (named here, not imported:
+    """What the search reads of ``rag.stores.postgres.snapshot.PgSnapshot`` (named here, not imported:
     the snapshot builds these searchers)."""
 
     settings: Settings
@@ -41,7 +41,7 @@ class PgSnapshot(Protocol):
     generation: int
     hidden: int
     dl: np.ndarray
-    vectors: Any
+    vecs: Any
 
     @property
     def n_chunks(self) -> int: ...
@@ -114,7 +114,7 @@ class PgBM25:
             np.add.at(out, rows, part[t])
         if len(out):
             top = np.argpartition(-out, min(len(out), self.snap.settings.candidates) - 1)
-            self.snap.vectors.prefetch(top[:self.snap.settings.candidates])
+            self.snap.vecs.prefetch(top[:self.snap.settings.candidates])
         return out
 
     def idf(self, query: str) -> dict[str, float]:
@@ -155,7 +155,7 @@ def _rows_scores(snap: PgSnapshot, found: list[tuple[Any, ...]], k: int) -> tupl
         return np.zeros(0, np.float32), np.zeros(0, np.int64)
     rows = snap.rows_of(np.array([f[0] for f in found], dtype=np.int64))
     scores = np.array([f[1] for f in found], dtype=np.float32)
-    snap.vectors.remember({int(f[0]): f[2] for f in found})
+    snap.vecs.remember({int(f[0]): f[2] for f in found})
     keep = rows >= 0
     rows, scores = rows[keep], scores[keep]
     order = np.lexsort((rows, -scores))[:k]

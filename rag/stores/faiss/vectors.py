@@ -40,7 +40,7 @@ def choose_kind(n: int, setting: str, threshold: int) -> AnnKind:
 
 
 def build_index(vectors: np.ndarray, kind: AnnKind) -> VectorIndex:
-    from rag.index.faiss_index import FaissIndex
+    from rag.stores.faiss.ann import FaissIndex
 
     return FaissIndex.build(vectors, kind)
 
@@ -73,7 +73,7 @@ def load_index(folder: Path, mmap: bool = True) -> VectorIndex:
     flat = NumpyFlat.open(folder)
     if flat is not None:
         return flat
-    from rag.index.faiss_index import FaissIndex
+    from rag.stores.faiss.ann import FaissIndex
 
     return FaissIndex.load(folder, mmap=mmap)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.records import Chunk, Metadata, Source
+from rag.records import Chunk, Metadata, Source, source_file
 
 SCHEMA = """
 CREATE TABLE sources (path TEXT PRIMARY KEY, file TEXT NOT NULL, hash TEXT NOT NULL,
@@ -31,11 +31,6 @@ CREATE TABLE files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
 class ChunkRow:
     row: int
     chunk: Chunk
-
-
-def source_file(path: str) -> str:
-    """The data file a source came from (JSONL articles are "file.jsonl#N")."""
-    return path.split("#", 1)[0]
 
 
 class ChunkDB:
