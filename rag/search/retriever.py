@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.config import Mode
-from rag.search.bm25 import top_rows
 from rag.search.fusion import blend, rrf
+from rag.search.topk import top_rows
 from rag.stores.base import Filters, Snapshot
 
 

@@ -9,6 +9,7 @@ is the one place that picks one. Nothing here imports a backend.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +23,18 @@ if TYPE_CHECKING:
     from rag.embed import Encoder, ModelInfo
 
 FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
+
+
+def chunk_row(path: str, start: int, end: int, text: str, ordinal: int, sentences: Any) -> Chunk:
+    """A chunk from a stored row (either store; sentence spans as any nested sequence)."""
+    return Chunk(path, start, end, text, ordinal, tuple(tuple(x) for x in sentences))  # type: ignore[misc]
+
+
+def source_row(r: Sequence[Any], spans: Any) -> Source:
+    """A source from a stored row: path, text, hash, format, title, author, date, outlet, (spans),
+    extracted, url, date_source — the column order both stores select."""
+    return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
+                  tuple(tuple(x) for x in spans), bool(r[9]))  # type: ignore[arg-type]
 
 
 @dataclass

@@ -16,7 +16,8 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible
 from rag.records import Chunk, Metadata, Source
-from rag.search.bm25 import BM25Index, top_rows
+from rag.search.bm25 import BM25Index
+from rag.search.topk import top_rows
 from rag.stores.base import Filters, Manifest
 from rag.stores.faiss.chunkdb import ChunkDB
 from rag.stores.faiss.generation import current_generation, read_manifest, verify_files

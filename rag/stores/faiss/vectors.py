@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.config import AnnKind
+from rag.search.topk import top_rows
 
 KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
 AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
@@ -121,8 +122,7 @@ class NumpyFlat:
             if not n:
                 break
             s = np.einsum("ij,j->i", self.vectors, v)
-            top = np.argpartition(-s, k - 1)[:k] if k < n else np.arange(n)
-            top = top[np.lexsort((top, -s[top]))]  # best first, ties by row
+            top = top_rows(s, k)
             scores[i], rows[i] = s[top], top
         return scores, rows
 

@@ -18,14 +18,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from rag.search.bm25 import analyze, positive_top
+from rag.search.bm25 import analyze
+from rag.search.scoring import idf as lucene_idf
+from rag.search.scoring import tf_part
+from rag.search.topk import positive_top
 from rag.stores.postgres.db import Pool, visible
 
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.stores.base import Filters
 
-K1, B = 1.2, 0.75  # as rag.search.bm25.BM25Index.build
 EXACT_MAX = 10_000  # chunks: below this every search is exact (~20 ms at 10k in PostgreSQL)
 SELECTIVE = 0.25  # a filter keeping less than this share of the chunks is searched exactly
 EF_MIN, EF_MAX = 200, 1000  # hnsw.ef_search bounds (1000 is pgvector's maximum; docs/scaling.md)
@@ -94,7 +96,7 @@ class PgBM25:
         return out
 
     def _idf(self, df: int) -> float:
-        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        return lucene_idf(self.n, df)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every row, bit-for-bit what bm25s computes for the same texts."""
@@ -109,7 +111,7 @@ class PgBM25:
             if t not in part:
                 idf = np.float32(self._idf(len(rows)))
                 l_d = self.snap.dl[rows]
-                tfc = tf / (K1 * ((1 - B) + B * l_d / np.float64(self.avgdl)) + tf)
+                tfc = tf_part(tf, l_d, self.avgdl)
                 part[t] = (idf * tfc).astype(np.float32)
             np.add.at(out, rows, part[t])
         if len(out):

@@ -22,7 +22,7 @@ from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.records import Chunk, Metadata, Source
-from rag.stores.base import Filters, Manifest
+from rag.stores.base import Filters, Manifest, chunk_row, source_row
 from rag.stores.postgres import db as pg_db
 from rag.stores.postgres.search import PgAnn, PgBM25, dense_search
 
@@ -125,7 +125,7 @@ class PgDocs:
         out: dict[int, Chunk] = {}
         for f in found:
             row = ids[int(f[0])]
-            out[row] = Chunk(f[1], f[2], f[3], f[4], f[5], tuple(tuple(x) for x in f[6]))  # type: ignore[misc]
+            out[row] = chunk_row(f[1], f[2], f[3], f[4], f[5], f[6])
         return out
 
     def source(self, path: str) -> Source | None:
@@ -136,8 +136,7 @@ class PgDocs:
         if found is None:
             return None
         r = found
-        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
-                      tuple(tuple(x) for x in r[8]), bool(r[9]))  # type: ignore[arg-type]
+        return source_row(r, r[8])
 
     def metadata(self) -> dict[str, Metadata]:
         return dict(self.snap.metadata)

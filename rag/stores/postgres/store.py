@@ -21,9 +21,9 @@ from rag.config import Settings
 from rag.embed import ModelInfo
 from rag.errors import RagError
 from rag.index.texts import vector_key
-from rag.records import Chunk, Metadata, Source, source_file
+from rag.records import Chunk, Source, source_file
 from rag.search.bm25 import analyze
-from rag.stores.base import FORMAT_VERSION, BuildResult, Previous, StoreStatus
+from rag.stores.base import FORMAT_VERSION, BuildResult, Previous, StoreStatus, source_row
 from rag.stores.postgres import db as pg_db
 from rag.stores.postgres.snapshot import PgSnapshot
 from rag.stores.postgres.status import has_index, pg_files, pg_state
@@ -89,8 +89,7 @@ class PostgresStore:
         rows = conn.execute(
             "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted, "
             f'{pg_db.news_columns(conn)} FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
-        sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
-                          tuple(tuple(x) for x in r[8]), bool(r[9])) for r in rows]  # type: ignore[misc]
+        sources = [source_row(r, r[8]) for r in rows]
         reuse: dict[str, np.ndarray] = {}
         if not vectors:
             n = conn.execute("SELECT COUNT(*) FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
