@@ -15,6 +15,7 @@ import typer
 
 from rag.config import Settings
 from rag.errors import BadQuery, RagError, UsageError
+from rag.stores import require_backend
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Semantic search and cited answers over the news articles in a folder.")
@@ -34,9 +35,7 @@ def _settings(**kw: Any) -> Settings:
         s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
     except RagError as exc:
         raise UsageError(str(exc)) from None
-    from rag.stores import require_backend
-
-    require_backend(s)
+    require_backend(s)  # a missing optional extra is a one-line error naming it
     return s
 
 
@@ -228,8 +227,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
              llm: Annotated[Optional[str], typer.Option(help="Also score generated answers [RAG_LLM_URL].")] = None,
-             data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
-           quiet: QuietOpt = False) -> None:
+             data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, quiet: QuietOpt = False) -> None:
     """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
     from rag.evaluate.runner import run_eval
 

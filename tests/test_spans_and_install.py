@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_rag
+from tests.helpers import ROOT, run_rag
 
 HTML = """<html><head><title>Harbour reopens after storm</title></head><body>
 <nav>Home | World | Sport</nav>

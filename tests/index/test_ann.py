@@ -129,7 +129,7 @@ def test_builder_switches_to_ivf_above_threshold(tmp_path: Path, fresh_index: Pa
     from rag.answer.pipeline import Searcher
     from rag.index.build import build
     from rag.stores.faiss.generation import current_generation, read_manifest
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     data_dir = tmp_path / "data"
     shutil.copytree(DATA, data_dir)

@@ -17,7 +17,7 @@ from rag.index.build import build
 from rag.load import discover, load_files
 from rag.load.formats import extract
 from rag.stores.faiss.generation import current_generation
-from tests.conftest import DATA, run_rag
+from tests.helpers import DATA, run_rag
 
 BODY = ("The city council approved the new budget on Tuesday after a long debate. "
         "The mayor said the plan would fund schools and repair roads across the district.\n")

@@ -16,7 +16,7 @@ import pytest
 from rag.config import Settings
 from rag.stores.faiss.chunkdb import ChunkDB
 from rag.stores.faiss.generation import current_generation
-from tests.conftest import DATA, rag_cmd
+from tests.helpers import DATA, rag_cmd
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from rag.errors import IndexIncompatible
 from rag.index.build import build
 from rag.stores import SnapshotHolder
 from rag.stores.faiss.generation import FORMAT_VERSION, MANIFEST, current_generation, read_manifest
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from rag.index.build import build
 from rag.stores import SnapshotHolder
 from rag.stores.base import Manifest
 from rag.stores.faiss.generation import current_generation, read_manifest
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 

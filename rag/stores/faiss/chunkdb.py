@@ -10,7 +10,6 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag.records import Chunk, Metadata, Source, source_file
@@ -26,12 +25,6 @@ CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NU
 CREATE INDEX chunks_path ON chunks(path);
 CREATE TABLE files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    row: int
-    chunk: Chunk
 
 
 class ChunkDB:

@@ -13,7 +13,7 @@ from rag.chunk.sentences import sentence_spans
 from rag.index.build import build
 from rag.index.embedding import EMBED_BATCH, embed_missing
 from rag.stores import SnapshotHolder
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
 from rag.stores.postgres import db as pg_db
-from tests.store.conftest import sample_data
+from tests.helpers import sample_data
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,7 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
 from rag.stores.base import Filters
-from tests.conftest import DATA, ROOT, run_rag
-from tests.store.conftest import new_database, rag_env
+from tests.helpers import DATA, ROOT, new_database, rag_env, run_rag
 
 pytestmark = pytest.mark.slow
 
