@@ -15,7 +15,7 @@ import numpy as np
 from bench.common import ROOT, Row, log, run_child
 from bench.synth import Mixture, exact_top, recall_at
 from rag.config import Settings
-from rag.index.vectors import choose_kind
+from rag.stores.faiss.vectors import choose_kind
 
 WORKER = str(ROOT / "bench" / "ann_worker.py")
 TARGETS_1M = {"p50_ms": 5.0, "recall": 0.95, "rss_gib": 2.0}

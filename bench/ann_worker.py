@@ -18,7 +18,7 @@ import numpy as np
 
 
 def build(folder: Path, kind: str) -> dict[str, object]:
-    from rag.index.vectors import build_index
+    from rag.stores.faiss.vectors import build_index
 
     out = folder / kind
     out.mkdir(exist_ok=True)
@@ -46,7 +46,7 @@ def memory() -> dict[str, int]:
 
 
 def serve(folder: Path, kind: str, nq: int) -> dict[str, object]:
-    from rag.index.vectors import load_index
+    from rag.stores.faiss.vectors import load_index
 
     queries = np.load(folder / "queries.npy")[:nq]
     t0 = time.perf_counter()

@@ -54,8 +54,8 @@ def run_pg_bench(n: int = 100_000, nq: int = 200, clients: int = 4, k: int = 10,
                  base: np.ndarray | None = None, database_url: str | None = None,
                  workdir: Path | None = None, keyword: bool = True) -> dict[str, Any]:
     """Build both stores over the same ``n`` chunks and measure them; returns the figures."""
-    from rag.index.faiss_store import FaissStore
-    from rag.index.pg_store import PostgresStore
+    from rag.stores.faiss.store import FaissStore
+    from rag.stores.postgres.store import PostgresStore
 
     root = workdir or Path(tempfile.mkdtemp(prefix="rag-pg-bench-"))
     ws = Workspace(root)
@@ -82,7 +82,7 @@ def run_pg_bench(n: int = 100_000, nq: int = 200, clients: int = 4, k: int = 10,
         build_s = time.perf_counter() - t0
         ms, rows = timed_searches(settings, queries, k)
         kw = timed_keyword(settings, [d["text"] for d in scifact_queries(nq)])
-        from rag.index.reader import SnapshotHolder
+        from rag.stores import SnapshotHolder
 
         kind = SnapshotHolder(settings).get().ann.kind
         log(f"pg bench: {store} searched; {clients} concurrent clients for {seconds:.0f} s")
@@ -115,7 +115,7 @@ def synthetic_queries(base: np.ndarray, nq: int) -> np.ndarray:
 
 def reset(url: str) -> None:
     """An empty database for the build (a previous run's tables are dropped)."""
-    from rag.index import pg_db
+    from rag.stores.postgres import db as pg_db
 
     conn = pg_db.connect(url)
     try:

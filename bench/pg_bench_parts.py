@@ -17,8 +17,8 @@ from bench.synth import Mixture
 from bench.synth_index import make_chunks, sentence_pool
 from rag.config import Settings
 from rag.embed import resolve
-from rag.index.store import BuildResult
 from rag.index.texts import embed_text
+from rag.stores.base import BuildResult
 
 
 def synthetic_result(n: int, docs: list[dict[str, str]], base: np.ndarray, export: str,
@@ -50,7 +50,7 @@ def timed_searches(settings: Settings, queries: np.ndarray, k: int) -> tuple[lis
     FAISS runs one thread, like one PostgreSQL backend per query (and the machine is shared)."""
     import faiss
 
-    from rag.index.reader import SnapshotHolder
+    from rag.stores import SnapshotHolder
 
     faiss.omp_set_num_threads(1)
     holder = SnapshotHolder(settings)
@@ -67,7 +67,7 @@ def timed_searches(settings: Settings, queries: np.ndarray, k: int) -> tuple[lis
 
 def timed_keyword(settings: Settings, texts: list[str]) -> list[float]:
     """Per-query milliseconds of the keyword side: BM25 scores of every chunk."""
-    from rag.index.reader import SnapshotHolder
+    from rag.stores import SnapshotHolder
 
     holder = SnapshotHolder(settings)
     for t in texts[:5]:
@@ -83,7 +83,7 @@ def timed_keyword(settings: Settings, texts: list[str]) -> list[float]:
 def _client(settings: Settings, queries: np.ndarray, k: int, start: float, seconds: float) -> int:
     import faiss
 
-    from rag.index.reader import SnapshotHolder
+    from rag.stores import SnapshotHolder
 
     faiss.omp_set_num_threads(1)  # one thread per client process: no oversubscription
     holder = SnapshotHolder(settings)

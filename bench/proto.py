@@ -94,7 +94,7 @@ def no_spin(encoder: Any, threads: int | None = None) -> None:
 
 def plain_views(snap: Any) -> None:
     """Give a Snapshot ndarray views of its memory maps instead of np.memmap objects."""
-    snap.__dict__["vectors"] = np.asarray(snap.vectors)
+    snap.__dict__["matrix"] = np.asarray(snap.matrix)
 
 
 def add_int8(export: Path) -> None:
@@ -136,7 +136,7 @@ def install_cold(int8: bool = False) -> None:
     """For a fresh process about to run the CLI: the same changes, before anything loads."""
     import onnxruntime as ort
 
-    import rag.index.reader as reader
+    import rag.stores.faiss.snapshot as reader
     from rag.search import bm25
 
     if int8:
@@ -155,12 +155,12 @@ def install_cold(int8: bool = False) -> None:
             self.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
     ort.SessionOptions = Options  # type: ignore[misc]
-    for name in ("vectors",):
-        prop = getattr(reader.Snapshot, name)
+    for name in ("matrix",):
+        prop = getattr(reader.FaissSnapshot, name)
 
         def view(self: Any, fn: Any = prop.func) -> Any:
             return np.asarray(fn(self))
 
         cp = type(prop)(view)
-        cp.__set_name__(reader.Snapshot, name)
-        setattr(reader.Snapshot, name, cp)
+        cp.__set_name__(reader.FaissSnapshot, name)
+        setattr(reader.FaissSnapshot, name, cp)

@@ -178,7 +178,7 @@ def main() -> int:
             build, else the throughput chunks, else embed some."""
             built = info.get("build_rss", {}).get("big_index")
             if state.get("base_all") is None and built:
-                from rag.index.generation import current_generation
+                from rag.stores.faiss.generation import current_generation
 
                 gen = current_generation(Path(built))
                 state["base_all"] = np.load(gen / "vectors.npy")
@@ -197,7 +197,7 @@ def main() -> int:
             from bench import synth_index
             from bench import warm as w
             from rag.config import Settings
-            from rag.index.vectors import choose_kind
+            from rag.stores.faiss.vectors import choose_kind
 
             state["st"] = state.get("st") or load_st(ws)
             big: dict[str, Path] = {}

@@ -21,11 +21,11 @@ from bench.synth import Mixture
 from rag.config import Settings
 from rag.embed import resolve
 from rag.index.build import embed_text
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import NewGeneration
-from rag.index.vectors import AnnKind, build_index
 from rag.records import Chunk, Metadata, Source
 from rag.search.bm25 import BM25Index
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import NewGeneration
+from rag.stores.faiss.vectors import AnnKind, build_index
 from rag.util import sha256_text
 
 PER_SOURCE = 4

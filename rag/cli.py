@@ -14,7 +14,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from rag.config import Settings
-from rag.errors import BadQuery, RagError, UsageError, require_extra
+from rag.errors import BadQuery, RagError, UsageError
+from rag.stores import require_backend
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Semantic search and cited answers over the news articles in a folder.")
@@ -34,8 +35,7 @@ def _settings(**kw: Any) -> Settings:
         s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
     except RagError as exc:
         raise UsageError(str(exc)) from None
-    if s.store == "postgres":
-        require_extra("postgres", "psycopg", "pgvector")
+    require_backend(s)  # a missing optional extra is a one-line error naming it
     return s
 
 
@@ -112,7 +112,7 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
 def _damage(s: Settings) -> list[str]:
     """What `rag index` is about to repair, said before it does."""
     from rag.errors import IndexMissing
-    from rag.index.generation import current_generation, damage_message, damaged_files, read_manifest
+    from rag.stores.faiss.generation import current_generation, damage_message, damaged_files, read_manifest
 
     try:
         gen = current_generation(s.index_dir)
@@ -207,11 +207,11 @@ def source(path: Annotated[str, typer.Argument(help="A cited path, e.g. page.htm
            data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None, store: StoreOpt = None,
            as_json: Annotated[bool, typer.Option("--json", help="One JSON object, text exact.")] = False) -> None:
     """The text a citation's start:end index into (for .html, .pdf, .jsonl: the extracted text)."""
-    from rag.index.reader import SnapshotHolder
+    from rag.stores import SnapshotHolder
     from rag.ui.terminal import safe_body
 
     s = _settings(data_dir=data, index_dir=index, model=model, store=store)
-    src = SnapshotHolder(s).get().db.source(path)
+    src = SnapshotHolder(s).get().source(path)
     if src is None:
         raise RagError(f"not in the index: {path}")
     if as_json:
@@ -227,8 +227,7 @@ def evaluate(questions: Annotated[Optional[Path], typer.Argument(help="Questions
              mode: Annotated[Optional[str], typer.Option(help="dense, bm25, hybrid, or all.")] = None,
              report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here.")] = None,
              llm: Annotated[Optional[str], typer.Option(help="Also score generated answers [RAG_LLM_URL].")] = None,
-             data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None,
-           quiet: QuietOpt = False) -> None:
+             data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None, quiet: QuietOpt = False) -> None:
     """Measure answer quality: Hit@k/MRR/no-answer on questions, nDCG@10/Recall@100 on BEIR."""
     from rag.evaluate.runner import run_eval
 
@@ -248,7 +247,7 @@ def serve(host: Annotated[Optional[str], typer.Option(help="Bind address [GRADIO
               "--allow-anonymous-writes", help="Serve a non-loopback host without --auth, writable.")] = False,
           data: DataOpt = None, index: IndexOpt = None, store: StoreOpt = None) -> None:
     """Start the web app (builds the index first if there is none)."""
-    from rag.ui.web import launch
+    from rag.ui.serve import launch
 
     launch(_settings(host=host, port=port, auth=auth, data_dir=data, index_dir=index, store=store,
                      read_only=read_only or None, allow_anonymous_writes=allow_anonymous_writes or None))

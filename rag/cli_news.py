@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rag.answer.pipeline import Searcher
     from rag.answer.timeline import Timeline
     from rag.records import Response
-    from rag.search.retriever import Filters
+    from rag.stores.base import Filters
 
 feed_app = typer.Typer(no_args_is_help=True, help="Follow RSS and Atom feeds: add, list, remove, update.")
 
@@ -37,7 +37,7 @@ def now_date(now: str | None) -> dt.date:
 def date_filters(outlet: list[str] | None, file: list[str] | None, since: str | None,
                  until: str | None, now: str | None = None) -> Filters:
     """The query filters, with --since/--until read by the one date parser (bad dates: exit 2)."""
-    from rag.search.retriever import Filters
+    from rag.stores.base import Filters
 
     base = now_date(now)
     lo = parse_bound(since, base, what="--since date")

@@ -17,6 +17,7 @@ Mode = Literal["dense", "bm25", "hybrid"]
 Rerank = Literal["none", "sentence", "cross-encoder"]
 Fusion = Literal["blend", "rrf"]
 Ann = Literal["auto", "flat", "hnsw", "ivf"]
+AnnKind = Literal["flat", "hnsw", "ivf"]  # what "auto" resolves to (rag.stores.faiss.vectors.choose_kind)
 StoreKind = Literal["faiss", "postgres"]
 
 ENV_NAMES = {"data_dir": "RAG_DATA", "index_dir": "RAG_INDEX"}

@@ -10,6 +10,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def record_path(file: str, n: int) -> str:
+    """The path of the ``n``-th article of a multi-article file (JSONL): "file.jsonl#N"."""
+    return f"{file}#{n}"
+
+
+def source_file(path: str) -> str:
+    """The data file a source came from (the inverse of ``record_path``)."""
+    return path.split("#", 1)[0]
+
 @dataclass(frozen=True)
 class Metadata:
     """What the page states about itself; ``None`` where it does not say."""

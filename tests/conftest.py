@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,21 +11,7 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def rag_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("rag")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "rag.cli"]
-
-
-def run_rag(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([*rag_cmd(), *args], capture_output=True, text=True, timeout=timeout,
-                          env=full_env, cwd=cwd or ROOT)
+from tests.helpers import DATA
 
 
 @pytest.fixture(scope="session")

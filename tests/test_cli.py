@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_rag
+from tests.helpers import run_rag
 
 
 def env_for(idx: dict[str, Path]) -> dict[str, str]:

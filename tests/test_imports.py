@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 FORBIDDEN = ("torch", "sentence_transformers", "transformers", "gradio")
 

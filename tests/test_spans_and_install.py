@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_rag
+from tests.helpers import ROOT, run_rag
 
 HTML = """<html><head><title>Harbour reopens after storm</title></head><body>
 <nav>Home | World | Sport</nav>
@@ -75,7 +75,7 @@ def test_every_third_party_import_is_declared() -> None:
                 top = mod.split(".")[0]
                 if top == "rag" or top not in dists:
                     continue  # standard library (or our own package)
-                optional = (extras["postgres"] if f.name.startswith("pg_") else
+                optional = (extras["postgres"] if "postgres" in f.parts else
                             extras["llm"] if f.parent.name == "generate" else set())
                 allowed = runtime | optional
                 if not dists[top] & allowed:

@@ -23,10 +23,11 @@ from rag.answer.rerank import Passage, best_sentence, get_reranker
 from rag.answer.sentences import SentenceVectors
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
-from rag.index.reader import Snapshot, SnapshotHolder
 from rag.index.texts import embed_text
 from rag.records import Chunk, Citation, Response, Result
 from rag.search.retriever import Candidate, Filters, retrieve
+from rag.stores import SnapshotHolder
+from rag.stores.base import Snapshot
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 EVIDENCE_TOP = 5  # the no-answer features look at this many top passages, whatever k is
@@ -87,7 +88,7 @@ class Searcher:
         qvec = snap.encoder.encode([q])[0]
         asked = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
-        key_idf = snap.bm25.idf(" ".join(asked.key_terms))
+        key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
             self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
@@ -134,7 +135,7 @@ class Searcher:
         """First stage, then the configured second stage over every candidate."""
         cands = retrieve(snap, q, qvec, mode, depth, filters)
         rows = [c.row for c in cands]
-        chunks = snap.db.chunks(rows)
+        chunks = snap.chunks(rows)
         reranker = get_reranker(self.settings)
         sentences = self.sentences.fill(snap.encoder, chunks, {}, rows if reranker.uses_sentences else [])
         meta = snap.metadata
@@ -149,7 +150,7 @@ class Searcher:
             ch = ranked.chunks[c.row]
             if any(overlapping(g.chunk, ch) for g in groups):
                 continue
-            vec = np.asarray(snap.vectors[c.row])
+            vec = snap.vectors(c.row)
             sh = shingles(ch.text)
             dup = next((g for g in groups if g.chunk.path != ch.path
                         and same_information(g.vec, vec, g.sh, sh, self.settings.group_threshold)),
@@ -167,7 +168,7 @@ class Searcher:
         """The same features in every mode (the first stage scores both sides for all)."""
         top = ranked.cands[:EVIDENCE_TOP]
         sent = [best_sentence(qvec, ranked.sentences[c.row]) for c in top]
-        return evidence(snap.bm25.idf(q), sent, [c.dense for c in top],
+        return evidence(snap.idf(q), sent, [c.dense for c in top],
                         [ranked.chunks[c.row].text for c in top], [c.bm25 for c in top])
 
 

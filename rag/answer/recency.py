@@ -20,7 +20,7 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.errors import RagError
 from rag.records import Response, Result
-from rag.search.retriever import Filters
+from rag.stores.base import Filters
 
 POOL = 4  # re-rank this many times k passages
 UNDATED = 0.5

@@ -16,7 +16,7 @@ from rag.answer.figures import Mention, label, mentions, same_quantity
 from rag.answer.pipeline import Searcher
 from rag.config import Mode
 from rag.records import Result
-from rag.search.retriever import Filters
+from rag.stores.base import Filters
 from rag.ui.terminal import format_date
 
 _DIGITS = re.compile(r"\d[\d,.]*")
@@ -101,7 +101,7 @@ def _unfold(searcher: Searcher, ev: Event) -> list[tuple[Event, str, int]]:
     out, keep = [], []
     words = set(_WORDS.findall(ev.text.lower()))
     for a in ev.also_in:
-        src = searcher.snapshot().db.source(a["path"])
+        src = searcher.snapshot().source(a["path"])
         if src is None:
             keep.append(a)
             continue

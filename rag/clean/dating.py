@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from rag.records import Metadata
+from rag.records import Metadata, source_file
 
 # stated: a dateline in the article text; metadata: the page's markup or a JSONL "date";
 # feed: the RSS/Atom entry; url: /2017/03/13/ in the address; filename: 2017-03-13_... .
@@ -36,7 +36,7 @@ def date_from_url(url: str | None) -> str | None:
 
 def date_from_filename(path: str) -> str | None:
     """A file name that starts with (or contains, after a separator) 2017-03-13_ or 20170313-."""
-    name = path.split("#", 1)[0].rsplit("/", 1)[-1]
+    name = source_file(path).rsplit("/", 1)[-1]
     m = _NAME_DATE.search(name)
     return _real(*m.groups()) if m else None
 

@@ -23,6 +23,7 @@ from rag.config import Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import mean, ndcg_at_k, recall_at_k
 from rag.evaluate.rows import Row, RowResult, progress_bar
+from rag.records import record_path
 
 CORPUS_FILE = "corpus.jsonl"
 RECALL_AT = 100
@@ -83,7 +84,7 @@ def cache_key(corpus: Path, settings: Settings) -> str:
 def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str]]:
     """Settings pointing at the cached index of ``data`` (built if needed) and path -> doc id."""
     from rag.index.build import build
-    from rag.index.store import index_exists
+    from rag.stores import index_exists, isolated
     from rag.ui.progress import cli_progress
 
     root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings)}"
@@ -95,11 +96,7 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
         ids_file.write_text(json.dumps(ids), encoding="utf-8")
     ids = json.loads(ids_file.read_text(encoding="utf-8"))
     s = settings.with_(data_dir=data_dir, index_dir=index_dir)
-    if s.store == "postgres":  # its own schema: never overwrite the main index
-        from rag.index.pg_db import database_url, with_schema
-
-        safe = "".join(ch if ch.isalnum() else "_" for ch in data.name.lower())
-        s = s.with_(database_url=with_schema(database_url(settings), f"beir_{safe}"))
+    s = isolated(s, data.name)  # never overwrite the main index
     if not index_exists(s):
         index_dir.mkdir(parents=True, exist_ok=True)
         _reuse_export(settings, index_dir)
@@ -122,7 +119,7 @@ def _write_corpus(src: Path, dst: Path) -> dict[str, str]:
                 continue
             n += 1
             fout.write(json.dumps({"title": obj.get("title") or "", "text": text}) + "\n")
-            ids[f"{CORPUS_FILE}#{n}"] = str(obj["_id"])
+            ids[record_path(CORPUS_FILE, n)] = str(obj["_id"])
     return ids
 
 

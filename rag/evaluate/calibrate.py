@@ -57,7 +57,7 @@ def collect(settings: Settings, folder: Path) -> list[Sample]:
     from rag.answer.pipeline import Searcher
     from rag.evaluate.beir import load_beir, prepare
     from rag.evaluate.rows import progress_bar
-    from rag.search.retriever import Filters
+    from rag.stores.base import Filters
 
     data = load_beir(folder)
     s, ids = prepare(data, settings)

@@ -160,7 +160,7 @@ class SourceTexts:
 
     def __call__(self, path: str) -> str:
         if path not in self.texts:
-            src = self.snap.db.source(path)
+            src = self.snap.source(path)
             self.texts[path] = src.text if src else ""
         return self.texts[path]
 

@@ -38,6 +38,7 @@ from rag.generate.verify import (
     supports,
 )
 from rag.records import Chunk, Citation, Result
+from rag.stores.base import Snapshot
 
 DEFAULT_PAIRS = PROJECT_ROOT / "tests" / "generate" / "paraphrases.jsonl"
 MIN_WORDS = 8  # article sentences shorter than this are headlines, bylines or fragments
@@ -100,10 +101,10 @@ def _swap_name(text: str, home: Chunk, corpus_names: Sequence[str]) -> str | Non
     return re.sub(rf"\b{re.escape(names[-1])}\b", other, text, count=1)
 
 
-def build_pairs(snap: object, paraphrases: Path = DEFAULT_PAIRS) -> list[Pair]:
+def build_pairs(snap: Snapshot, paraphrases: Path = DEFAULT_PAIRS) -> list[Pair]:
     """Every labelled pair with its span features (the encoder runs once per pair)."""
-    db, encoder = snap.db, snap.encoder  # type: ignore[attr-defined]
-    chunks: list[Chunk] = db.all_chunks()
+    encoder = snap.encoder
+    chunks: list[Chunk] = [c for _, c in sorted(snap.chunks(range(snap.n_chunks)).items())]
     chunk_vecs = encoder.encode([c.text for c in chunks])
     corpus_names = [n for n, _ in Counter(n for c in chunks for n in names_in(c.text)).most_common()]
     raw: list[tuple[str, str, str, bool, Chunk]] = []

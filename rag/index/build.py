@@ -12,14 +12,14 @@ from rag.chunk import ModelTokenCounter, chunk_source
 from rag.config import Settings
 from rag.embed import ModelInfo, ensure_export, resolve
 from rag.errors import RagError
-from rag.index.chunkdb import source_file
 from rag.index.embedding import Progress, embed_missing
-from rag.index.generation import writer_lock
-from rag.index.store import BuildResult, Previous, open_store
+from rag.index.lock import writer_lock
 from rag.index.texts import embed_text, vector_key
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
-from rag.records import Chunk, Source
+from rag.records import Chunk, Source, source_file
+from rag.stores import open_store
+from rag.stores.base import BuildResult, Previous
 
 __all__ = ["BuildReport", "Progress", "build", "embed_text"]
 

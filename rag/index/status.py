@@ -5,44 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rag.config import Settings
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import current_generation, damage_message, damaged_files, read_manifest
 from rag.load import discover
 from rag.load.reader import file_hash
+from rag.stores import open_store
 
 
 def indexed_files(settings: Settings) -> dict[str, str]:
-    if settings.store == "postgres":
-        from rag.index.pg_status import pg_files
-
-        return pg_files(settings)
-    db = ChunkDB(current_generation(settings.index_dir) / "chunks.sqlite")
-    try:
-        return db.files()
-    finally:
-        db.close()
+    return open_store(settings).files()
 
 
 def index_status(settings: Settings) -> dict[str, Any]:
-    damaged: list[str] = []
-    integrity = "ok: every index file matches its checksum"
-    if settings.store == "postgres":
-        from rag.index.pg_status import pg_state
-
-        generation, manifest, indexed, docs = pg_state(settings)
-        integrity = "kept by PostgreSQL (no index files)"
-    else:
-        gen = current_generation(settings.index_dir)
-        generation, manifest = gen.name, read_manifest(gen)
-        damaged = damaged_files(gen, manifest)  # every byte checked: status is not on a hot path
-        if damaged:
-            integrity = damage_message(gen, damaged)
-        indexed, docs = {}, {}
-        if not set(damaged) & {"chunks.sqlite", "manifest.json"}:  # else: not opened
-            db = ChunkDB(gen / "chunks.sqlite")
-            indexed = db.files()
-            docs = db.metadata()
-            db.close()
+    st = open_store(settings).status()
+    generation, manifest, indexed, docs = st.generation, st.manifest, st.files, st.documents
+    damaged, integrity = st.damaged, st.integrity
     unreadable = bool(set(damaged) & {"chunks.sqlite", "manifest.json"})  # what is indexed is unknown
     on_disk = {} if unreadable else {e.path: e for e in discover(settings.data_dir)}
     changed = sorted(p for p, e in on_disk.items() if p in indexed

@@ -14,7 +14,7 @@ from rag.clean import body_spans, extract_metadata, metadata_from_html
 from rag.clean.dating import DATE_SOURCES, with_date_provenance
 from rag.dates import BadDate, stated_date
 from rag.load.decode import NotText, decode, normalize_newlines
-from rag.records import Metadata, Source
+from rag.records import Metadata, Source, record_path
 from rag.util import sha256_bytes
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -138,12 +138,12 @@ def _jsonl(path: str, text: str) -> tuple[list[Source], list[str]]:
                 warnings.append(f"line {lineno}: '{name}' is {_json_type(value)}, not a string; ignored")
                 value = None
             fields[name] = _str(value)
-        meta, bad = _jsonl_meta(obj, fields, f"{path}#{lineno}")
+        meta, bad = _jsonl_meta(obj, fields, record_path(path, lineno))
         if bad:
             warnings.append(f"line {lineno}: {bad}; stored without a date")
         spans = paragraph_spans(body)
         digest = sha256_bytes(line.encode("utf-8", "surrogatepass"))
-        sources.append(Source(f"{path}#{lineno}", body, digest, "jsonl", meta, tuple(spans), True))
+        sources.append(Source(record_path(path, lineno), body, digest, "jsonl", meta, tuple(spans), True))
     if not sources:
         raise Skip("no articles in the JSONL file")
     return sources, warnings

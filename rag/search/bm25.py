@@ -6,13 +6,16 @@ always agree; the index is saved inside the generation, next to the vectors it p
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from rag.search.scoring import K1, B
+from rag.search.scoring import idf as lucene_idf
+from rag.search.topk import positive_top
 
 FOLDER = "bm25"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -58,7 +61,7 @@ class BM25Index:
         import bm25s
 
         tokens = [analyze(t) or ["\x00empty"] for t in texts]
-        retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+        retriever = bm25s.BM25(method="lucene", k1=K1, b=B)
         if tokens:
             retriever.index(tokens, show_progress=False)
         return cls(retriever)
@@ -92,24 +95,8 @@ class BM25Index:
         out: dict[str, float] = {}
         for t in analyze(query):
             df = int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab and indptr is not None else 0
-            out[t] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            out[t] = lucene_idf(n, df)
         return out
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         return positive_top(self.scores(query), k)
-
-
-def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores, best first; ties by row so results are deterministic."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, np.int64)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.lexsort((part, -scores[part]))]
-
-
-def positive_top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, rows) of the best ``k`` rows that match at all (score > 0)."""
-    top = top_rows(scores, k)
-    keep = scores[top] > 0
-    return scores[top][keep], top[keep].astype(np.int64)

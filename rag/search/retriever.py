@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from rag.config import Mode
-from rag.index.reader import Snapshot
-from rag.search.bm25 import top_rows
 from rag.search.fusion import blend, rrf
+from rag.search.topk import top_rows
+from rag.stores.base import Filters, Snapshot
 
 
 @dataclass
@@ -21,57 +21,6 @@ class Candidate:
     sentence: float = 0.0  # best sentence cosine (set by the second stage)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Restrict the search to some documents; empty means everything."""
-
-    outlets: frozenset[str] = field(default_factory=frozenset)
-    paths: frozenset[str] = field(default_factory=frozenset)
-    date_from: str | None = None  # ISO dates, inclusive
-    date_to: str | None = None
-
-    def active(self) -> bool:
-        return bool(self.outlets or self.paths or self.date_from or self.date_to)
-
-    def allows(self, path: str, outlet: str | None, date: str | None) -> bool:
-        if self.paths and path not in self.paths and path.split("#")[0] not in self.paths:
-            return False
-        if self.outlets and (outlet or "") not in self.outlets:
-            return False
-        if self.date_from and (not date or date < self.date_from):
-            return False
-        return not (self.date_to and (not date or date > self.date_to))
-
-
-def row_mask(snap: Snapshot, filters: Filters) -> np.ndarray | None:
-    if not filters.active():
-        return None
-    meta = snap.metadata
-    allowed = {p for p, m in meta.items() if filters.allows(p, m.outlet, m.date)}
-    return np.fromiter((p in allowed for p in snap.chunk_paths), dtype=bool, count=snap.n_chunks)
-
-
-def dense_search(snap: Snapshot, qvec: np.ndarray, k: int, mask: np.ndarray | None,
-                 filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(scores, rows) by cosine; exact over the allowed rows when a filter is on (a store that
-    can filter itself, like PostgreSQL, does it where the data is)."""
-    if mask is not None and filters is not None and hasattr(snap, "dense_search"):
-        return snap.dense_search(qvec, k, filters)  # type: ignore[no-any-return]
-    if mask is not None:
-        rows = np.flatnonzero(mask)
-        if not len(rows):
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        scores = np.asarray(snap.vectors[rows] @ qvec, dtype=np.float32)
-        top = top_rows(scores, k)
-        return scores[top], rows[top]
-    scores, rows = snap.ann.search(qvec[None, :], k)
-    keep = rows[0] >= 0
-    return scores[0][keep], rows[0][keep].astype(np.int64)
-
-
-
-
-
 def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k: int,
              filters: Filters | None = None) -> list[Candidate]:
     """Up to ``k`` candidates per retriever, best first, with both retrievers' scores.
@@ -80,19 +29,20 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
     mass), whichever retriever found it, so later stages can weigh both.
     """
     settings = snap.settings
-    mask = row_mask(snap, filters or Filters())
+    filters = filters or Filters()
+    mask = filters.mask(snap.chunk_paths, snap.metadata)
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
     dense_rows: list[int] = []
     lex_rows: list[int] = []
     all_scores = np.zeros(0, np.float32)
     if mode in ("dense", "hybrid") and qvec is not None:
-        s, r = dense_search(snap, qvec, k, mask, filters)
+        s, r = snap.dense(qvec, k, filters)
         dense_rows = r.tolist()
         dense = dict(zip(dense_rows, s.tolist(), strict=True))
-    norm = sum(snap.bm25.idf(query).values()) or 1.0
+    norm = sum(snap.idf(query).values()) or 1.0
     if mode in ("bm25", "hybrid"):
-        all_scores = snap.bm25.scores(query)
+        all_scores = snap.keyword_scores(query)
         if mask is not None and len(all_scores):
             all_scores = np.where(mask, all_scores, 0.0)
         top = top_rows(all_scores, k) if len(all_scores) else np.zeros(0, np.int64)
@@ -100,7 +50,7 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
         lex_rows = top.tolist()
         lexical = {int(r): float(all_scores[r]) / norm for r in top}
     if mode == "dense" and dense:
-        all_scores = snap.bm25.scores(query)
+        all_scores = snap.keyword_scores(query)
     _fill_dense(snap, qvec, lexical, dense)
     _fill_lexical(all_scores, norm, dense, lexical)
     if mode == "dense":
@@ -120,7 +70,7 @@ def _fill_dense(snap: Snapshot, qvec: np.ndarray | None, rows: dict[int, float],
     """Cosine of rows only the keyword side found (exact, from the stored vectors)."""
     missing = [r for r in rows if r not in dense]
     if missing and qvec is not None:
-        cos = np.asarray(snap.vectors[np.array(sorted(missing))] @ qvec, dtype=np.float32)
+        cos = np.asarray(snap.vectors(np.array(sorted(missing))) @ qvec, dtype=np.float32)
         dense.update(zip(sorted(missing), cos.tolist(), strict=True))
 
 

@@ -86,7 +86,7 @@ class News:
     # ---- timeline tab --------------------------------------------------------------------
     def timeline_ui(self, question: str, since: str, until: str) -> str:
         from rag.answer.timeline import build_timeline
-        from rag.search.retriever import Filters
+        from rag.stores.base import Filters
 
         try:
             filters = Filters(date_from=parse_bound(since, what="'Timeline from' date"),

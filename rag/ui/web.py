@@ -8,7 +8,6 @@ Handlers never raise into Gradio: every failure becomes a plain-words message on
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +20,10 @@ from rag.errors import RagError
 from rag.index.build import BuildReport, build
 from rag.index.files import check_article, retire, sanitize_name, save_new
 from rag.load.formats import FORMATS
-from rag.search.retriever import Filters
+from rag.records import source_file
+from rag.stores.base import Filters
 from rag.ui import render
-from rag.ui.access import LoginThrottle, check_exposure, parse_accounts, role_of
+from rag.ui.access import parse_accounts, role_of
 
 log = logging.getLogger("rag.ui")
 
@@ -121,7 +121,7 @@ class App:
         if hit is None:
             return render.message(render.NO_SOURCE)
         try:
-            src = self.searcher.snapshot().db.source(hit["path"])
+            src = self.searcher.snapshot().source(hit["path"])
         except RagError as exc:
             return render.message(render.sentence(str(exc)), error=True)
         except Exception:
@@ -251,7 +251,7 @@ class App:
             return self._refuse("Choose an article to remove first.", 0)
 
         def go() -> BuildReport:
-            rel = retire(self.settings.data_dir, path.split("#", 1)[0])
+            rel = retire(self.settings.data_dir, source_file(path))
             return self._build(progress, paths=[], remove=[rel])
 
         return self._run("Remove", go)
@@ -263,7 +263,7 @@ class App:
 def facets(docs: list[list[Any]]) -> tuple[list[str], list[str], list[str]]:
     """The filter choices (outlets, indexed paths) and the removable data files."""
     return (sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs],
-            sorted({d[0].split("#", 1)[0] for d in docs}))
+            sorted({source_file(d[0]) for d in docs}))
 
 
 def _date(value: str | None, which: str) -> str | None:
@@ -273,38 +273,4 @@ def _date(value: str | None, which: str) -> str | None:
     return parse_bound(value, end=which.lower().endswith("until"), what=f"'{which}' date")
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the index on first start so a new user lands on a working app."""
-    from rag.index.store import index_exists
-
-    if not index_exists(settings):
-        from rag.ui.progress import cli_progress
-
-        print("no index yet: building it from", settings.data_dir)
-        with cli_progress(settings.quiet) as progress:
-            build(settings, progress=progress)
-
-
-def launch(settings: Settings, block: bool = True) -> Any:
-    """Start the app on settings.host:port (127.0.0.1 unless told otherwise)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    accounts = parse_accounts(settings.auth)
-    check_exposure(settings, accounts)
-    ensure_index(settings)
-    from starlette.middleware import Middleware
-
-    from rag.ui.layout import make_blocks
-
-    app = App(settings)
-    app.warm()
-    demo = make_blocks(app)
-    demo.queue(default_concurrency_limit=8)
-    auth = [(a.user, a.password) for a in accounts] or None
-    return demo.launch(server_name=settings.host, server_port=settings.port, auth=auth,
-                       auth_message="Sign in to search the news articles." if auth else None,
-                       css=render.CSS, head=render.HEAD, prevent_thread_lock=not block,
-                       max_file_size=f"{settings.max_upload_mb}mb", show_error=False, quiet=True,
-                       footer_links=["api"], app_kwargs={"middleware": [Middleware(LoginThrottle)]})
-
-
-__all__ = ["EXAMPLES", "MODES", "App", "ensure_index", "launch"]
+__all__ = ["EXAMPLES", "MODES", "App", "facets"]

@@ -28,7 +28,7 @@ def test_highlight_offsets_are_sentences_of_the_passage(searcher) -> None:  # ty
         resp = searcher.search(q, k=5)
         assert resp.results
         for r in resp.results:
-            source = snap.db.source(r.citation.path)
+            source = snap.source(r.citation.path)
             assert source.text[r.citation.start:r.citation.end] == r.text
             assert 1 <= len(r.highlights) <= 2
             sentences = set(sentence_spans(source.text, r.citation.start, r.citation.end))
@@ -37,6 +37,6 @@ def test_highlight_offsets_are_sentences_of_the_passage(searcher) -> None:  # ty
                 assert (s, e) in sentences  # a whole sentence, not a fragment
                 assert source.text[s:e].strip() == source.text[s:e]
         for a in resp.answer:
-            src = snap.db.source(a.path)
+            src = snap.source(a.path)
             assert src.text[a.start:a.end] == a.text
             assert resp.results[a.result_rank - 1].citation.path == a.path

@@ -12,7 +12,7 @@ from rag.answer.sentences import SentenceVectors, sentence_texts
 from rag.chunk import ModelTokenCounter, chunk_source
 from rag.embed.onnx import OnnxEncoder
 from rag.records import Source
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS
+from tests.browser.helpers import ARTIFACTS, UPLOAD_LIMIT_MB
 from tests.ui.server import RunningApp, run_app, writable_copy
 
 CHROMIUM = Path(os.environ.get("RAG_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-UPLOAD_LIMIT_MB = 1  # the writable app's limit, small so the test file stays small
 
 
 @pytest.fixture(scope="session")

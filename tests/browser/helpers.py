@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 EXAMPLE = "which countries lifted restrictions?"
+UPLOAD_LIMIT_MB = 1  # the writable app's limit, small so the test file stays small
 
 _NEW_STATUS = """() => { const m = document.querySelector('#status .rag-msg');
   return m && !m.dataset.seen && !m.hasAttribute('aria-busy'); }"""

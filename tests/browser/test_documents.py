@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from tests.browser import helpers as h
-from tests.browser.conftest import UPLOAD_LIMIT_MB
 from tests.ui.server import RunningApp, call_search
 
 pytestmark = pytest.mark.browser
@@ -148,7 +147,7 @@ def test_upload_limit_is_a_visible_message(rw_app: RunningApp, page: Any) -> Non
     from playwright.sync_api import expect
 
     _documents(page, rw_app.url)
-    too_big = b"word " * (UPLOAD_LIMIT_MB * 1024 * 1024 // 5 + 1000)
+    too_big = b"word " * (h.UPLOAD_LIMIT_MB * 1024 * 1024 // 5 + 1000)
     page.locator("#upload input[type=file]").set_input_files(
         files=[{"name": "huge.txt", "mimeType": "text/plain", "buffer": too_big}])
     expect(page.get_by_text(re.compile(r"exceed the maximum allowed size", re.I))).to_be_visible()
@@ -156,6 +155,6 @@ def test_upload_limit_is_a_visible_message(rw_app: RunningApp, page: Any) -> Non
     page.get_by_label("Title of the pasted article").fill("Huge paste")
     page.get_by_label("Article text").fill(too_big.decode())
     page.get_by_role("button", name="Add pasted article").click()
-    assert f"larger than the upload limit of {UPLOAD_LIMIT_MB} MB" in _done(page, "add-msg")
+    assert f"larger than the upload limit of {h.UPLOAD_LIMIT_MB} MB" in _done(page, "add-msg")
     page.get_by_label("Article text").fill("")  # a megabyte in a text box makes screenshots slow
     assert not any("huge" in p.name.lower() for p in rw_app.data.iterdir())

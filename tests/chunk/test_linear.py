@@ -8,7 +8,7 @@ import time
 
 from rag.chunk import chunk_source, sentence_spans
 from rag.records import Source
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 MB = 1_000_000
 

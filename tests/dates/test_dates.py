@@ -10,7 +10,7 @@ import pytest
 from rag.cli_news import date_filters
 from rag.dates import BadDate, parse_bound, parse_date, stated_date
 from rag.load.formats import extract
-from tests.conftest import run_rag
+from tests.helpers import run_rag
 
 NOW = dt.date(2017, 3, 20)  # a Monday
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SERVER = Path(__file__).with_name("server.py")
 START_TIMEOUT = 300  # seconds: importing torch + de-quantising the GGUF on 2 busy cores

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.generate.client import OpenAIGenerator, complete
-from tests.conftest import run_rag
+from tests.helpers import run_rag
 
 pytestmark = pytest.mark.slow
 QUESTION = "which countries lifted restrictions?"

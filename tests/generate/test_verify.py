@@ -32,7 +32,7 @@ def _assert_exact(searcher, g: GeneratedSentence, resp: Response, words: str) ->
     for c in g.citations:
         r = resp.results[c.result_rank - 1]
         assert r.citation.path == c.path and r.citation.start <= c.start < c.end <= r.citation.end
-        text = searcher.snapshot().db.source(c.path).text[c.start:c.end]
+        text = searcher.snapshot().source(c.path).text[c.start:c.end]
         assert words in text
 
 

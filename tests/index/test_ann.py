@@ -11,8 +11,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import RagError
-from rag.index.faiss_index import VECTORS, FaissIndex, ivf_lists
-from rag.index.vectors import build_index, choose_kind, load_index
+from rag.stores.faiss.ann import VECTORS, FaissIndex, ivf_lists
+from rag.stores.faiss.vectors import build_index, choose_kind, load_index
 
 DIM = 384
 
@@ -128,8 +128,8 @@ def test_builder_switches_to_ivf_above_threshold(tmp_path: Path, fresh_index: Pa
     Searcher answers from like the flat one."""
     from rag.answer.pipeline import Searcher
     from rag.index.build import build
-    from rag.index.generation import current_generation, read_manifest
-    from tests.conftest import DATA
+    from rag.stores.faiss.generation import current_generation, read_manifest
+    from tests.helpers import DATA
 
     data_dir = tmp_path / "data"
     shutil.copytree(DATA, data_dir)
@@ -156,7 +156,7 @@ def test_flat_is_searched_from_vectors_npy_without_faiss(tmp_path: Path) -> None
     x = clustered(500, 7)
     np.save(tmp_path / VECTORS, x)
     build_index(x, "flat").save(tmp_path)
-    code = ("import sys, numpy as np; from pathlib import Path; from rag.index.vectors import load_index; "
+    code = ("import sys, numpy as np; from pathlib import Path; from rag.stores.faiss.vectors import load_index; "
             f"d = Path({str(tmp_path)!r}); i = load_index(d); s, r = i.search(np.load(d / 'vectors.npy')[:3], 1); "
             "print(type(i).__name__, r[:, 0].tolist(), 'faiss' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -14,10 +14,10 @@ from rag.answer.pipeline import Searcher, clean_question
 from rag.config import Settings
 from rag.errors import BadQuery, RagError
 from rag.index.build import build
-from rag.index.generation import current_generation
 from rag.load import discover, load_files
 from rag.load.formats import extract
-from tests.conftest import DATA, run_rag
+from rag.stores.faiss.generation import current_generation
+from tests.helpers import DATA, run_rag
 
 BODY = ("The city council approved the new budget on Tuesday after a long debate. "
         "The mayor said the plan would fund schools and repair roads across the district.\n")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from rag.config import Settings
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import current_generation
-from tests.conftest import DATA, rag_cmd
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import current_generation
+from tests.helpers import DATA, rag_cmd
 
 pytestmark = pytest.mark.slow
 

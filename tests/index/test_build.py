@@ -13,9 +13,9 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.errors import IndexIncompatible, RagError
 from rag.index.build import build
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import current_generation, read_manifest
-from tests.conftest import DATA
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import current_generation, read_manifest
+from tests.helpers import DATA
 
 QUESTIONS = ["which countries lifted restrictions?", "Who asked the Secretary of Defense?",
              "What did the German government say?", "nuclear weapons drills"]

@@ -6,38 +6,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from rag.index.generation import current_generation, read_manifest
-from tests.conftest import ROOT, rag_cmd
+from rag.stores.faiss.generation import current_generation, read_manifest
+from tests.helpers import free_port, rag_cmd, start_app
 
 CLIENTS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_app(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc
-        except OSError:
-            assert proc.poll() is None, "the app exited during start-up"
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError("the app did not start")
 
 
 def test_app_answers_during_rebuild_and_sees_new_index(tmp_path: Path, sample_index: dict[str, Path]) -> None:

@@ -13,9 +13,9 @@ from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.errors import IndexIncompatible
 from rag.index.build import build
-from rag.index.generation import FORMAT_VERSION, MANIFEST, current_generation, read_manifest
-from rag.index.reader import SnapshotHolder
-from tests.conftest import DATA
+from rag.stores import SnapshotHolder
+from rag.stores.faiss.generation import FORMAT_VERSION, MANIFEST, current_generation, read_manifest
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.index.vectors import load_index, write_flat
+from rag.stores.faiss.vectors import load_index, write_flat
 
 
 def test_write_flat_matches_faiss(tmp_path: Path) -> None:

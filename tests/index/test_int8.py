@@ -11,9 +11,10 @@ import pytest
 from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
-from rag.index.generation import current_generation, int8, read_manifest
-from rag.index.reader import SnapshotHolder
-from tests.conftest import DATA
+from rag.stores import SnapshotHolder
+from rag.stores.base import Manifest
+from rag.stores.faiss.generation import current_generation, read_manifest
+from tests.helpers import DATA
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ def test_int8_index_is_queried_with_int8_and_switching_reembeds(tmp_path: Path, 
     shutil.copytree(DATA, data)
     s8 = Settings.load(data_dir=data, index_dir=fresh_index, quiet=True, int8=True)
     first = build(s8)
-    assert int8(read_manifest(current_generation(fresh_index)))
+    assert Manifest(read_manifest(current_generation(fresh_index))).int8
     snap = SnapshotHolder(s8).get()
     assert Path(snap.encoder._session._model_path).name == "model.int8.onnx"  # type: ignore[attr-defined]
     fp32 = Settings.load(data_dir=data, index_dir=fresh_index, quiet=True)
@@ -34,7 +35,7 @@ def test_int8_index_is_queried_with_int8_and_switching_reembeds(tmp_path: Path, 
     assert not again.up_to_date and again.reused == 0 and again.embedded == first.embedded
     snap32 = SnapshotHolder(fp32).get()
     assert Path(snap32.encoder._session._model_path).name == "model.onnx"  # type: ignore[attr-defined]
-    cos = np.sum(np.asarray(snap.vectors) * np.asarray(snap32.vectors), axis=1)
+    cos = np.sum(snap.vectors(np.arange(snap.n_chunks)) * snap32.vectors(np.arange(snap32.n_chunks)), axis=1)
     assert cos.min() > 0.95 and cos.max() < 1.0  # close, but really another model
     r32 = Searcher(fp32).search("which countries lifted restrictions?", k=3)
     assert r8.results[0].citation.path == r32.results[0].citation.path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, run_rag
+from tests.helpers import DATA, run_rag
 
 pytestmark = pytest.mark.slow
 QUESTION = "which countries lifted restrictions?"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_rag
+from tests.helpers import run_rag
 from tests.sources.server import news_site, page, rss, serve
 
 pytestmark = pytest.mark.slow

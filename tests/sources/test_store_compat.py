@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from rag.index.chunkdb import SCHEMA, ChunkDB
 from rag.records import Metadata, Source
+from rag.stores.faiss.chunkdb import SCHEMA, ChunkDB
 
 
 def test_old_sqlite_index_reads_without_the_news_columns(tmp_path: Path) -> None:

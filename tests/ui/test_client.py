@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_rag
+from tests.helpers import run_rag
 from tests.ui.server import DIRECT, RunningApp, call_search, run_app
 
 QUESTION = "which countries lifted restrictions?"

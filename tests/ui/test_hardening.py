@@ -55,7 +55,7 @@ def test_terminal_output_is_sanitised() -> None:
 
 
 def test_cli_errors_and_warnings_are_sanitised(tmp_path: Path) -> None:
-    from tests.conftest import run_rag
+    from tests.helpers import run_rag
 
     p = run_rag("remove", f"{HOSTILE}.txt", env={"RAG_DATA": str(tmp_path), "RAG_INDEX": str(tmp_path / "i")})
     assert p.returncode == 1 and p.stderr.count("\n") == 1, p.stderr

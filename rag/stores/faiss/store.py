@@ -1,5 +1,5 @@
 """The embedded store: each state is a generation folder of files, made live by one atomic
-pointer flip (see ``rag.index.generation``)."""
+pointer flip (see ``rag.stores.faiss.generation``)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,21 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import ModelInfo
 from rag.errors import IndexIncompatible, IndexMissing
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import (
+from rag.index.texts import vector_key
+from rag.search.bm25 import BM25Index
+from rag.stores.base import BuildResult, Manifest, Previous, StoreStatus
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import (
+    CURRENT,
     MANIFEST,
     NewGeneration,
-    check_compatible,
     current_generation,
+    damage_message,
     damaged_files,
     read_manifest,
 )
-from rag.index.store import BuildResult, Previous
-from rag.index.texts import vector_key
-from rag.index.vectors import choose_kind, save_index
-from rag.search.bm25 import BM25Index
+from rag.stores.faiss.snapshot import FaissSnapshot
+from rag.stores.faiss.vectors import choose_kind, save_index
 
 
 class FaissStore:
@@ -37,7 +39,7 @@ class FaissStore:
         try:
             gen = current_generation(self.settings.index_dir)
             manifest = read_manifest(gen)
-            check_compatible(manifest, model.id)
+            Manifest(manifest).compatible_with(model.id)
             damaged = set(damaged_files(gen, manifest))
             if manifest.get("chunking") != self.settings.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
                 return None
@@ -91,3 +93,35 @@ class FaissStore:
             new.abandon()
             raise
         return final.name
+
+    # ---- reading the live generation ----------------------------------------------------------
+    def exists(self) -> bool:
+        return (self.settings.index_dir / CURRENT).is_file()
+
+    def generation(self) -> str | None:
+        try:
+            return (self.settings.index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):  # a garbled pointer is reported by open()
+            return None
+
+    def open(self) -> FaissSnapshot:
+        return FaissSnapshot.open(self.settings)
+
+    def files(self) -> dict[str, str]:
+        db = ChunkDB(current_generation(self.settings.index_dir) / "chunks.sqlite")
+        try:
+            return db.files()
+        finally:
+            db.close()
+
+    def status(self) -> StoreStatus:
+        gen = current_generation(self.settings.index_dir)
+        st = StoreStatus(gen.name, read_manifest(gen), {}, {})
+        st.damaged = damaged_files(gen, st.manifest)  # every byte checked: status is not on a hot path
+        if st.damaged:
+            st.integrity = damage_message(gen, st.damaged)
+        if not set(st.damaged) & {"chunks.sqlite", MANIFEST}:  # else: not opened
+            db = ChunkDB(gen / "chunks.sqlite")
+            st.files, st.documents = db.files(), db.metadata()
+            db.close()
+        return st

@@ -10,10 +10,10 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from rag.records import Chunk, Metadata, Source
+from rag.records import Chunk, Metadata, Source, source_file
+from rag.stores.base import chunk_row, source_row
 
 SCHEMA = """
 CREATE TABLE sources (path TEXT PRIMARY KEY, file TEXT NOT NULL, hash TEXT NOT NULL,
@@ -25,17 +25,6 @@ CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NU
 CREATE INDEX chunks_path ON chunks(path);
 CREATE TABLE files (path TEXT PRIMARY KEY, hash TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class ChunkRow:
-    row: int
-    chunk: Chunk
-
-
-def source_file(path: str) -> str:
-    """The data file a source came from (JSONL articles are "file.jsonl#N")."""
-    return path.split("#", 1)[0]
 
 
 class ChunkDB:
@@ -87,14 +76,12 @@ class ChunkDB:
             for r in self.query(
                     f'SELECT row, path, start, "end", text, ordinal, sentences FROM chunks '
                     f"WHERE row IN ({q})", part):
-                out[r[0]] = Chunk(r[1], r[2], r[3], r[4], r[5],
-                                  tuple(tuple(x) for x in json.loads(r[6])))  # type: ignore[misc]
+                out[r[0]] = chunk_row(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
         return out
 
     def all_chunks(self) -> list[Chunk]:
         rows = self.query('SELECT path, start, "end", text, ordinal, sentences FROM chunks ORDER BY row')
-        return [Chunk(r[0], r[1], r[2], r[3], r[4], tuple(tuple(x) for x in json.loads(r[5])))  # type: ignore[misc]
-                for r in rows]
+        return [chunk_row(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def source(self, path: str) -> Source | None:
         found = self.query(
@@ -103,8 +90,7 @@ class ChunkDB:
         if not found:
             return None
         r = found[0]
-        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
-                      tuple(tuple(x) for x in json.loads(r[8])), bool(r[9]))  # type: ignore[arg-type]
+        return source_row(r, json.loads(r[8]))
 
     def sources(self) -> list[Source]:
         paths = [r[0] for r in self.query("SELECT path FROM sources ORDER BY path")]

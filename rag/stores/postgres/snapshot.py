@@ -1,17 +1,18 @@
-"""What the search layer reads, from PostgreSQL: one generation of the tables, as a ``Snapshot``.
+"""What the search layer reads, from PostgreSQL: one generation of the tables, as a ``Snapshot``
+(the protocol in ``rag.stores.base``).
 
 Rows are the FAISS store's rows — chunks of the generation's documents in canonical order (path,
 byte-wise; then position) — so every consumer of ``Snapshot`` works unchanged and both stores rank
 identically. Vectors stay in the database and are fetched by id on demand (with a bounded cache
 and prefetching of the candidates), so a replica holds only ids, lengths and paths in memory.
 
-``PgHolder`` checks ``rag_meta.generation`` on every query (one indexed single-row read) and
-opens the new generation when another process — a replica, `rag add` — committed one.
+``rag.stores.SnapshotHolder`` checks ``rag_meta.generation`` on every query (one indexed
+single-row read, ``PostgresStore.generation``) and opens the new generation when another process
+— a replica, `rag add` — committed one.
 """
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 from typing import Any
 
@@ -20,10 +21,10 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import Encoder, load_encoder, resolve
 from rag.errors import IndexIncompatible, IndexMissing
-from rag.index import pg_db
-from rag.index.generation import check_compatible, int8
-from rag.index.pg_search import PgAnn, PgBM25
 from rag.records import Chunk, Metadata, Source
+from rag.stores.base import Filters, Manifest, chunk_row, source_row
+from rag.stores.postgres import db as pg_db
+from rag.stores.postgres.search import PgAnn, PgBM25, dense_search
 
 CACHE_MAX = 50_000  # vectors kept per snapshot (~77 MB at 384 dims) before the cache starts over
 LAZY_ROWS = 2048  # vectors[rows] above this many rows is computed in the database (see RowSet)
@@ -59,7 +60,7 @@ class VectorCache:
 
 
 class ChunkVectors:
-    """``snapshot.vectors``: indexable by row (an int, a list or an array of rows)."""
+    """``snapshot.vecs``: indexable by row (an int, a list or an array of rows)."""
 
     def __init__(self, snap: PgSnapshot) -> None:
         self.snap = snap
@@ -120,11 +121,11 @@ class PgDocs:
         found = self.snap.pool.run(lambda c: c.cursor(binary=True).execute(
             'SELECT id, path, start, "end", text, ordinal, sentences, embedding '
             "FROM rag_chunks WHERE id = ANY(%s)", (list(ids),)).fetchall())
-        self.snap.vectors.remember({int(f[0]): f[7] for f in found})
+        self.snap.vecs.remember({int(f[0]): f[7] for f in found})
         out: dict[int, Chunk] = {}
         for f in found:
             row = ids[int(f[0])]
-            out[row] = Chunk(f[1], f[2], f[3], f[4], f[5], tuple(tuple(x) for x in f[6]))  # type: ignore[misc]
+            out[row] = chunk_row(f[1], f[2], f[3], f[4], f[5], f[6])
         return out
 
     def source(self, path: str) -> Source | None:
@@ -135,15 +136,14 @@ class PgDocs:
         if found is None:
             return None
         r = found
-        return Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
-                      tuple(tuple(x) for x in r[8]), bool(r[9]))  # type: ignore[arg-type]
+        return source_row(r, r[8])
 
     def metadata(self) -> dict[str, Metadata]:
         return dict(self.snap.metadata)
 
 
 class PgSnapshot:
-    """One generation of the tables; the same attributes as ``rag.index.reader.Snapshot``."""
+    """One generation of the tables, read on demand (``rag.stores.base.Snapshot``)."""
 
     def __init__(self, settings: Settings, pool: pg_db.Pool) -> None:
         self.settings, self.pool = settings, pool
@@ -153,7 +153,7 @@ class PgSnapshot:
         self.manifest: dict[str, Any] = meta["manifest"]
         if not self.generation:
             raise IndexMissing("no index in the database yet: run `rag index` first")
-        check_compatible(self.manifest, self.model.id, self.model.dim)
+        Manifest(self.manifest).compatible_with(self.model.id, self.model.dim)
         params = {"g": self.generation}
         chunks = pool.run(lambda c: c.execute(
             "SELECT c.id, c.n_terms, c.path FROM rag_chunks c JOIN rag_documents d ON d.id = c.doc_id "
@@ -172,7 +172,7 @@ class PgSnapshot:
         self._order = np.argsort(self.ids, kind="stable")
         self._sorted = self.ids[self._order]
         self.db = PgDocs(self)
-        self.vectors = ChunkVectors(self)
+        self.vecs = ChunkVectors(self)
 
     @property
     def n_chunks(self) -> int:
@@ -185,11 +185,25 @@ class PgSnapshot:
         pos = np.minimum(np.searchsorted(self._sorted, ids), len(self._sorted) - 1)
         return np.where(self._sorted[pos] == ids, self._order[pos], -1).astype(np.int64)
 
-    def dense_search(self, qvec: np.ndarray, k: int, filters: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """Dense retrieval with the filter run in SQL (the retriever's hook, see docs/scaling.md)."""
-        from rag.index.pg_search import dense_search
+    def dense(self, qvec: np.ndarray, k: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) by cosine; a filter runs in SQL, where the data is (docs/scaling.md)."""
+        scores, rows = dense_search(self, qvec, k, filters)
+        return scores, rows.astype(np.int64)
 
-        return dense_search(self, qvec, k, filters)
+    def keyword_scores(self, query: str) -> np.ndarray:
+        return self.bm25.scores(query)
+
+    def idf(self, query: str) -> dict[str, float]:
+        return self.bm25.idf(query)
+
+    def vectors(self, rows: Any) -> np.ndarray:
+        return np.asarray(self.vecs[rows])
+
+    def chunks(self, rows: Any) -> dict[int, Chunk]:
+        return self.db.chunks(rows)
+
+    def source(self, path: str) -> Source | None:
+        return self.db.source(path)
 
     @cached_property
     def ann(self) -> PgAnn:
@@ -201,28 +215,4 @@ class PgSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, int8(self.manifest))
-
-
-class PgHolder:
-    """The newest committed generation, for one process (its threads share the pool)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.pool = pg_db.Pool(pg_db.database_url(settings))
-        self._lock = threading.Lock()
-        self._snap: PgSnapshot | None = None
-
-    def generation(self) -> int:
-        return int(self.pool.run(pg_db.read_meta_generation))
-
-    def get(self) -> PgSnapshot:
-        gen = self.generation()
-        with self._lock:
-            if self._snap is None or self._snap.generation != gen:
-                snap = PgSnapshot(self.settings, self.pool)
-                old = self._snap
-                if old is not None and "encoder" in old.__dict__ and int8(old.manifest) == int8(snap.manifest):
-                    snap.__dict__["encoder"] = old.__dict__["encoder"]  # same model: keep ONNX
-                self._snap = snap
-            return self._snap
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, Manifest(self.manifest).int8)

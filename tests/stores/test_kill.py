@@ -16,9 +16,7 @@ import pytest
 
 from rag.answer.pipeline import Searcher
 from rag.index.build import build
-from tests.conftest import rag_cmd
-from tests.index.test_crash import _corpus, _expected, _flip
-from tests.store.conftest import rag_env
+from tests.helpers import check_whole, corpus, expected, flip, rag_cmd, rag_env
 
 pytestmark = pytest.mark.slow
 
@@ -29,22 +27,6 @@ WRITER = "rag-kill-test"
 def live_documents(url: str) -> dict[str, str]:
     with psycopg.connect(url) as c:
         return dict(c.execute("SELECT path, content_hash FROM rag_documents WHERE dead IS NULL").fetchall())
-
-
-def check_whole(url: str) -> None:
-    """The live generation is complete: its manifest, documents, chunks and postings agree."""
-    with psycopg.connect(url) as c:
-        gen, manifest = c.execute("SELECT generation, manifest FROM rag_meta").fetchone()
-        docs = c.execute("SELECT count(*) FROM rag_documents WHERE born <= %s AND (dead IS NULL OR dead > %s)",
-                         (gen, gen)).fetchone()[0]
-        chunks = c.execute("SELECT count(*) FROM rag_chunks c JOIN rag_documents d ON d.id = c.doc_id "
-                           "WHERE d.dead IS NULL").fetchone()[0]
-        bad = c.execute("SELECT count(*) FROM rag_chunks c WHERE c.n_terms <> coalesce((SELECT sum(tf) "
-                        "FROM rag_terms t WHERE t.chunk_id = c.id), 1)").fetchone()[0]
-        files = c.execute("SELECT count(*) FROM rag_files").fetchone()[0]
-    counts = manifest["counts"]
-    assert (docs, chunks, files) == (counts["documents"], counts["chunks"], counts["files"])
-    assert bad == 0, "a chunk without its keyword postings"
 
 
 def in_commit(url: str) -> bool:
@@ -71,8 +53,8 @@ def kill_when(proc: subprocess.Popen[Any], url: str, at_commit: bool, delay: flo
 @pytest.mark.parametrize("store", ["postgres"])  # FAISS: tests/index/test_crash.py
 def test_kill_dash_nine_leaves_only_whole_commits(tmp_path: Path, make_settings: Any, store: str) -> None:
     data = tmp_path / "data-kill"
-    _corpus(data, copies=1)
-    _flip(data, 0)
+    corpus(data, copies=1)
+    flip(data, 0)
     s = make_settings("kill", data)
     build(s)
     assert s.database_url
@@ -83,21 +65,21 @@ def test_kill_dash_nine_leaves_only_whole_commits(tmp_path: Path, make_settings:
     rng = random.Random(7)
     outcomes: dict[str, int] = {}
     for i in range(1, KILLS + 1):
-        _flip(data, i)
+        flip(data, i)
         args = ["index", "--quiet", *(["--full"] if i % 3 == 0 else [])]
         proc = subprocess.Popen([*rag_cmd(), *args], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         how = kill_when(proc, url, at_commit=i % 2 == 0, delay=rng.uniform(0.5, 12))
         outcomes[how] = outcomes.get(how, 0) + 1
         now = live_documents(url)
-        assert now in (states[-1], _expected(s, data)), f"kill {i}: neither the old state nor the new one"
+        assert now in (states[-1], expected(s, data)), f"kill {i}: neither the old state nor the new one"
         check_whole(url)
         if now != states[-1]:
             states.append(now)
         resp = Searcher(s).search("report on the reconstruction of the bridge", k=3)
         assert resp.results and all(r.text for r in resp.results)
     report = build(s)  # and the next writer finishes the job
-    assert live_documents(url) == _expected(s, data)
+    assert live_documents(url) == expected(s, data)
     check_whole(url)
     print(f"\nkills: {outcomes}; commits that landed: {len(states) - 1}; last build embedded {report.embedded}")
     assert outcomes.get("in commit", 0) >= 1, "no kill landed inside a commit transaction"

@@ -9,9 +9,9 @@ import pytest
 
 from rag.answer.pipeline import Searcher
 from rag.config import Settings
-from rag.index import pg_db
 from rag.index.build import build
-from tests.store.conftest import sample_data
+from rag.stores.postgres import db as pg_db
+from tests.helpers import sample_data
 
 pytestmark = pytest.mark.slow
 

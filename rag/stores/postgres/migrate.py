@@ -4,7 +4,7 @@ Embedding is the expensive part of a build (minutes per thousand articles on a C
 generation already holds every vector, so this reads it and commits the same state to the
 PostgreSQL store (one transaction, as any build). Usage::
 
-    RAG_DATABASE_URL=postgresql://... python -m rag.index.pg_migrate [--index DIR] [--data DIR]
+    RAG_DATABASE_URL=postgresql://... python -m rag.stores.postgres.migrate [--index DIR] [--data DIR]
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import resolve
 from rag.errors import RagError
-from rag.index.chunkdb import ChunkDB
-from rag.index.generation import check_compatible, current_generation, read_manifest
-from rag.index.pg_store import PostgresStore
-from rag.index.store import BuildResult
 from rag.index.texts import embed_text
+from rag.stores.base import BuildResult, Manifest
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import current_generation, read_manifest
+from rag.stores.postgres.store import PostgresStore
 
 
 def copy_faiss_to_postgres(settings: Settings) -> str:
@@ -30,7 +30,7 @@ def copy_faiss_to_postgres(settings: Settings) -> str:
     gen = current_generation(settings.index_dir)
     manifest = read_manifest(gen)
     info = resolve(settings.model)
-    check_compatible(manifest, info.id, info.dim)
+    Manifest(manifest).compatible_with(info.id, info.dim)
     db = ChunkDB(gen / "chunks.sqlite")
     try:
         sources, chunks, files = db.sources(), db.all_chunks(), db.files()

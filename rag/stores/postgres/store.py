@@ -20,12 +20,13 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import ModelInfo
 from rag.errors import RagError
-from rag.index import pg_db
-from rag.index.chunkdb import source_file
-from rag.index.store import BuildResult, Previous
 from rag.index.texts import vector_key
-from rag.records import Chunk, Metadata, Source
+from rag.records import Chunk, Source, source_file
 from rag.search.bm25 import analyze
+from rag.stores.base import FORMAT_VERSION, BuildResult, Previous, StoreStatus, source_row
+from rag.stores.postgres import db as pg_db
+from rag.stores.postgres.snapshot import PgSnapshot
+from rag.stores.postgres.status import has_index, pg_files, pg_state
 from rag.util import sha256_text
 
 BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexes afterwards
@@ -36,6 +37,30 @@ class PostgresStore:
         self.settings = settings
         self.url = pg_db.database_url(settings)
         self._seen: int | None = None  # generation that previous() read, for the conflict check
+        self._pool: pg_db.Pool | None = None  # for reading, opened by the first snapshot
+
+    # ---- reading the live generation (status: rag.stores.postgres.status) ---------------------
+    def exists(self) -> bool:
+        return has_index(self.settings)
+
+    def files(self) -> dict[str, str]:
+        return pg_files(self.settings)
+
+    def status(self) -> StoreStatus:
+        generation, manifest, files, docs = pg_state(self.settings)
+        return StoreStatus(generation, manifest, files, docs, [], "kept by PostgreSQL (no index files)")
+
+    @property
+    def pool(self) -> pg_db.Pool:
+        if self._pool is None:
+            self._pool = pg_db.Pool(self.url)
+        return self._pool
+
+    def generation(self) -> str:
+        return f"pg-{int(self.pool.run(pg_db.read_meta_generation))}"
+
+    def open(self) -> PgSnapshot:
+        return PgSnapshot(self.settings, self.pool)
 
     # ---- reading back for an incremental build ----------------------------------------------
     def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
@@ -64,8 +89,7 @@ class PostgresStore:
         rows = conn.execute(
             "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted, "
             f'{pg_db.news_columns(conn)} FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
-        sources = [Source(r[0], r[1], r[2], r[3], Metadata(r[4], r[5], r[6], r[7], r[10], r[11]),
-                          tuple(tuple(x) for x in r[8]), bool(r[9])) for r in rows]  # type: ignore[misc]
+        sources = [source_row(r, r[8]) for r in rows]
         reuse: dict[str, np.ndarray] = {}
         if not vectors:
             n = conn.execute("SELECT COUNT(*) FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
@@ -146,8 +170,6 @@ def fingerprint(src: Source, result: BuildResult, rows: list[int]) -> str:
 
 
 def manifest(result: BuildResult, settings: Settings, kept: int) -> dict[str, Any]:
-    from rag.index.generation import FORMAT_VERSION
-
     m = result.model
     return {"format_version": FORMAT_VERSION, "store": "postgres",
             "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length, "export": result.export},

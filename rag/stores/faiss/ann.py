@@ -25,7 +25,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.index.vectors import AnnKind
+from rag.config import AnnKind
+from rag.search.topk import top_rows
 
 FILE = "vectors.faiss"
 VECTORS = "vectors.npy"  # written by the builder next to the index; IVF re-scores from it
@@ -177,8 +178,7 @@ def _rescore(vectors: np.ndarray | RowFile, q: np.ndarray, cand: np.ndarray,
         c = np.sort(c)
         exact = np.asarray(vectors[c], dtype=np.float32) @ q[i]
         m = min(k, len(c))
-        top = np.argpartition(-exact, m - 1)[:m]
-        top = top[np.lexsort((c[top], -exact[top]))]
+        top = top_rows(exact, m)  # c is sorted: ties by position are ties by row
         scores[i, :m] = exact[top]
         rows[i, :m] = c[top]
     scores[rows < 0] = 0.0

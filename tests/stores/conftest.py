@@ -8,7 +8,6 @@ test gets its own fresh database. If the server cannot start, the postgres cases
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -19,9 +18,7 @@ from typing import Any
 import pytest
 
 from rag.config import Settings
-from tests.conftest import DATA
-
-_counter = itertools.count()
+from tests.helpers import new_database, sample_data
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +39,6 @@ def pg_server() -> Iterator[Any]:
     yield server
     server.cleanup()
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def new_database(server: Any) -> str:
-    """A fresh, empty database on the session's server; its connection URL."""
-    import psycopg
-
-    name = f"rag_test_{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(server.get_uri(), autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    return str(server.get_uri(name))
 
 
 @pytest.fixture
@@ -80,19 +67,3 @@ def make_settings(store: str, request: pytest.FixtureRequest, tmp_path: Path,
                              database_url=url, quiet=True, **changes)
 
     return make
-
-
-def sample_data(tmp_path: Path, name: str = "data") -> Path:
-    data = tmp_path / name
-    if not data.exists():
-        shutil.copytree(DATA, data)
-    return data
-
-
-def rag_env(settings: Settings) -> dict[str, str]:
-    """The environment that points a `rag` or app process at ``settings``' index."""
-    env = {**os.environ, "RAG_DATA": str(settings.data_dir), "RAG_INDEX": str(settings.index_dir),
-           "RAG_STORE": settings.store, "GRADIO_ANALYTICS_ENABLED": "False"}
-    if settings.database_url:
-        env["RAG_DATABASE_URL"] = settings.database_url
-    return env

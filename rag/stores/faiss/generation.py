@@ -20,15 +20,13 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexDamaged, IndexIncompatible, IndexMissing, RagError
+from rag.errors import IndexDamaged, IndexIncompatible, IndexMissing
+from rag.stores.base import FORMAT_VERSION
 from rag.util import fsync_dir, write_atomic
 
-FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 KEEP_OLD = 1  # previous generations kept for readers that are still on them
@@ -58,25 +56,6 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         raise IndexIncompatible(f"the index manifest in {gen} is unreadable: run `rag index`") from None
     return manifest
-
-
-def check_compatible(manifest: dict[str, Any], model_id: str, dim: int | None = None) -> None:
-    version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise IndexIncompatible(
-            f"the index was built with format version {version}, this program reads "
-            f"{FORMAT_VERSION}: run `rag index` to rebuild it")
-    built = manifest.get("model", {})
-    same_weights = str(built.get("id", "")).split("@")[-1] == model_id.split("@")[-1]
-    if not same_weights or (dim is not None and built.get("dim") != dim):
-        raise IndexIncompatible(
-            f"the index was built with model '{built.get('id')}', the settings ask for "
-            f"'{model_id}': run `rag index` to rebuild it")
-
-
-def int8(manifest: dict[str, Any]) -> bool:
-    """Was this index embedded with the int8 model (so its questions must be too)?"""
-    return bool(manifest.get("chunking", {}).get("int8"))
 
 
 def file_sha256(path: Path) -> str:
@@ -120,30 +99,6 @@ def verify_files(gen: Path, manifest: dict[str, Any]) -> None:
     bad = damaged_files(gen, manifest)
     if bad:
         raise IndexDamaged(damage_message(gen, bad))
-
-
-@contextmanager
-def writer_lock(index_dir: Path, wait: float | None = None, quiet: bool = False) -> Iterator[None]:
-    """One writer at a time; a second one waits (saying so) or stops with a clear reason."""
-    from filelock import FileLock, Timeout
-
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / ".lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        if not quiet:
-            import sys
-
-            print("another build of this index is running; waiting for it to finish…", file=sys.stderr)
-        try:
-            lock.acquire(timeout=-1 if wait is None else wait)
-        except Timeout:
-            raise RagError("another build of this index is still running; try again later") from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 class NewGeneration:

@@ -14,22 +14,44 @@ chunks is searched exactly, and a short HNSW answer falls back to exact search.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from rag.index.pg_db import visible
-from rag.search.bm25 import analyze, positive_top
+from rag.search.bm25 import analyze
+from rag.search.scoring import idf as lucene_idf
+from rag.search.scoring import tf_part
+from rag.search.topk import positive_top
+from rag.stores.postgres.db import Pool, visible
 
 if TYPE_CHECKING:
-    from rag.index.pg_snapshot import PgSnapshot
-    from rag.search.retriever import Filters
+    from rag.config import Settings
+    from rag.stores.base import Filters
 
-K1, B = 1.2, 0.75  # as rag.search.bm25.BM25Index.build
 EXACT_MAX = 10_000  # chunks: below this every search is exact (~20 ms at 10k in PostgreSQL)
 SELECTIVE = 0.25  # a filter keeping less than this share of the chunks is searched exactly
 EF_MIN, EF_MAX = 200, 1000  # hnsw.ef_search bounds (1000 is pgvector's maximum; docs/scaling.md)
 POSTINGS_CACHE = 2_000_000  # postings kept per snapshot (~24 MB)
+
+
+class PgSnapshot(Protocol):
+    """What the search reads of ``rag.stores.postgres.snapshot.PgSnapshot`` (named here, not imported:
+    the snapshot builds these searchers)."""
+
+    settings: Settings
+    pool: Pool
+    generation: int
+    hidden: int
+    dl: np.ndarray
+    vecs: Any
+
+    @property
+    def n_chunks(self) -> int: ...
+
+    @property
+    def ann(self) -> Any: ...
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray: ...
 
 
 class PgBM25:
@@ -74,7 +96,7 @@ class PgBM25:
         return out
 
     def _idf(self, df: int) -> float:
-        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        return lucene_idf(self.n, df)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 of every row, bit-for-bit what bm25s computes for the same texts."""
@@ -89,12 +111,12 @@ class PgBM25:
             if t not in part:
                 idf = np.float32(self._idf(len(rows)))
                 l_d = self.snap.dl[rows]
-                tfc = tf / (K1 * ((1 - B) + B * l_d / np.float64(self.avgdl)) + tf)
+                tfc = tf_part(tf, l_d, self.avgdl)
                 part[t] = (idf * tfc).astype(np.float32)
             np.add.at(out, rows, part[t])
         if len(out):
             top = np.argpartition(-out, min(len(out), self.snap.settings.candidates) - 1)
-            self.snap.vectors.prefetch(top[:self.snap.settings.candidates])
+            self.snap.vecs.prefetch(top[:self.snap.settings.candidates])
         return out
 
     def idf(self, query: str) -> dict[str, float]:
@@ -135,7 +157,7 @@ def _rows_scores(snap: PgSnapshot, found: list[tuple[Any, ...]], k: int) -> tupl
         return np.zeros(0, np.float32), np.zeros(0, np.int64)
     rows = snap.rows_of(np.array([f[0] for f in found], dtype=np.int64))
     scores = np.array([f[1] for f in found], dtype=np.float32)
-    snap.vectors.remember({int(f[0]): f[2] for f in found})
+    snap.vecs.remember({int(f[0]): f[2] for f in found})
     keep = rows >= 0
     rows, scores = rows[keep], scores[keep]
     order = np.lexsort((rows, -scores))[:k]

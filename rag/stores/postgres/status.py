@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rag.config import Settings
-from rag.index import pg_db
 from rag.records import Metadata
+from rag.stores.postgres import db as pg_db
 
 
 def pg_files(settings: Settings) -> dict[str, str]:

@@ -14,9 +14,7 @@ import pytest
 
 from rag.config import Settings
 from rag.index.build import build
-from tests.conftest import DATA, rag_cmd
-from tests.index.test_concurrency import free_port, start_app
-from tests.store.conftest import rag_env
+from tests.helpers import DATA, free_port, rag_cmd, rag_env, start_app
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +74,7 @@ def test_an_article_added_through_one_replica_is_answered_by_the_other(
 def test_two_writers_on_one_database_leave_one_whole_state(tmp_path: Path, models_cache: Path, pg_url: str) -> None:
     """Two `rag index` runs on two machines (no shared lock file) over the same articles: the
     database's advisory lock orders the commits; both succeed and the state is whole."""
-    from tests.store.test_kill import check_whole
+    from tests.helpers import check_whole
 
     a, b = (replica(tmp_path, n, models_cache, pg_url) for n in ("wa", "wb"))
     procs = [subprocess.Popen([*rag_cmd(), "index", "--quiet"], env=rag_env(s), stdout=subprocess.PIPE,
@@ -90,7 +88,7 @@ def test_two_writers_on_one_database_leave_one_whole_state(tmp_path: Path, model
 def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, models_cache: Path,
                                                                  pg_url: str) -> None:
     """What the app should check at start-up with this store (not a CURRENT file of its own)."""
-    from rag.index.pg_status import has_index
+    from rag.stores.postgres.status import has_index
 
     s = replica(tmp_path, "h", models_cache, pg_url)
     assert not has_index(s)
@@ -100,8 +98,8 @@ def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, 
 
 def test_a_second_index_in_its_own_schema_leaves_the_first_alone(tmp_path: Path, models_cache: Path,
                                                                  pg_url: str) -> None:
-    from rag.index.pg_db import with_schema
-    from rag.index.pg_status import has_index, pg_files
+    from rag.stores.postgres.db import with_schema
+    from rag.stores.postgres.status import has_index, pg_files
 
     main = replica(tmp_path, "main", models_cache, pg_url)
     build(main)

@@ -14,9 +14,8 @@ import pytest
 from rag.answer.pipeline import Searcher
 from rag.config import Settings
 from rag.index.build import build
-from rag.search.retriever import Filters, dense_search, row_mask
-from tests.conftest import DATA, ROOT, run_rag
-from tests.store.conftest import new_database, rag_env
+from rag.stores.base import Filters
+from tests.helpers import DATA, ROOT, new_database, rag_env, run_rag
 
 pytestmark = pytest.mark.slow
 
@@ -79,44 +78,44 @@ def test_same_index_in_both_stores(both: dict[str, Settings]) -> None:
     f, p = (Searcher(both[s]).snapshot() for s in ("faiss", "postgres"))
     rows = list(range(f.n_chunks))
     assert p.n_chunks == f.n_chunks and list(p.chunk_paths) == list(f.chunk_paths)
-    assert p.db.chunks(rows) == f.db.chunks(rows) and p.metadata == f.metadata
-    np.testing.assert_allclose(np.asarray(p.vectors[rows]), np.asarray(f.vectors), atol=1e-6)
+    assert p.chunks(rows) == f.chunks(rows) and p.metadata == f.metadata
+    np.testing.assert_allclose(p.vectors(rows), f.vectors(rows), atol=1e-6)
     for q in [*questions(), "NATO NATO weapons", "zzz unknownword", ""]:
-        np.testing.assert_array_equal(p.bm25.scores(q), f.bm25.scores(q))
-        assert p.bm25.idf(q) == pytest.approx(f.bm25.idf(q), rel=1e-12)
+        np.testing.assert_array_equal(p.keyword_scores(q), f.keyword_scores(q))
+        assert p.idf(q) == pytest.approx(f.idf(q), rel=1e-12)
 
 
 def test_sql_filters_and_hnsw_agree_with_exact_search(both: dict[str, Settings]) -> None:
     """The PostgreSQL-side paths the retriever can delegate to: filters in SQL, and the HNSW index."""
-    from rag.index.pg_search import hnsw
-    from rag.index.pg_snapshot import RowSet
+    from rag.stores.postgres.search import hnsw
+    from rag.stores.postgres.snapshot import RowSet
 
     p = Searcher(both["postgres"]).snapshot()
     f = Searcher(both["faiss"]).snapshot()
     q = f.encoder.encode(["Stoltenberg weapons Russian territory"])[0]
     for flt in (Filters(outlets=frozenset({"Antiwar.com"})), Filters(date_from="2024-05-01"),
                 Filters(paths=frozenset({"004_67eed8baa2c05698.txt", "001_1a0347c2f0363c6c.txt"}))):
-        s1, r1 = dense_search(f, q, 10, row_mask(f, flt))
-        s2, r2 = p.dense_search(q, 10, flt)
+        s1, r1 = f.dense(q, 10, flt)
+        s2, r2 = p.dense(q, 10, flt)
         assert r1.tolist() == r2.tolist()
         np.testing.assert_allclose(s1, s2, atol=1e-5)
     s1, r1 = f.ann.search(q[None], 10)
     s2, r2 = hnsw(p, q, 10)  # a graph of 31 nodes with ef_search 100: exact
     assert r1[0].tolist() == r2.tolist()
     rows = np.arange(p.n_chunks)[::-1]  # many rows at once: scored by PostgreSQL, not fetched
-    np.testing.assert_allclose(RowSet(p.vectors, rows) @ q, np.asarray(f.vectors)[rows] @ q, atol=1e-5)
-    np.testing.assert_allclose(np.asarray(RowSet(p.vectors, rows)), np.asarray(f.vectors)[rows], atol=1e-6)
+    np.testing.assert_allclose(RowSet(p.vecs, rows) @ q, f.vectors(rows) @ q, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(RowSet(p.vecs, rows)), f.vectors(rows), atol=1e-6)
 
 
 def test_a_faiss_index_moves_to_postgres_without_embedding(both: dict[str, Settings], pg_server: Any) -> None:
-    from rag.index.pg_migrate import copy_faiss_to_postgres
+    from rag.stores.postgres.migrate import copy_faiss_to_postgres
 
     moved = both["faiss"].with_(store="postgres", database_url=new_database(pg_server))
     copy_faiss_to_postgres(moved)
     m, f = Searcher(moved), Searcher(both["faiss"])
     a, b = m.snapshot(), f.snapshot()
     rows = list(range(b.n_chunks))
-    assert a.db.chunks(rows) == b.db.chunks(rows) and list(a.chunk_paths) == list(b.chunk_paths)
+    assert a.chunks(rows) == b.chunks(rows) and list(a.chunk_paths) == list(b.chunk_paths)
     for q in questions():
         assert top(m.search(q, k=5)) == top(f.search(q, k=5)), q
     assert build(moved).up_to_date  # and it is a normal index from then on

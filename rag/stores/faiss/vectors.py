@@ -7,11 +7,13 @@ here, a PostgreSQL + pgvector one elsewhere. Scores are inner products (= cosine
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
-AnnKind = Literal["flat", "hnsw", "ivf"]
+from rag.config import AnnKind
+from rag.search.topk import top_rows
+
 KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
 AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
 
@@ -39,7 +41,7 @@ def choose_kind(n: int, setting: str, threshold: int) -> AnnKind:
 
 
 def build_index(vectors: np.ndarray, kind: AnnKind) -> VectorIndex:
-    from rag.index.faiss_index import FaissIndex
+    from rag.stores.faiss.ann import FaissIndex
 
     return FaissIndex.build(vectors, kind)
 
@@ -72,7 +74,7 @@ def load_index(folder: Path, mmap: bool = True) -> VectorIndex:
     flat = NumpyFlat.open(folder)
     if flat is not None:
         return flat
-    from rag.index.faiss_index import FaissIndex
+    from rag.stores.faiss.ann import FaissIndex
 
     return FaissIndex.load(folder, mmap=mmap)
 
@@ -120,8 +122,7 @@ class NumpyFlat:
             if not n:
                 break
             s = np.einsum("ij,j->i", self.vectors, v)
-            top = np.argpartition(-s, k - 1)[:k] if k < n else np.arange(n)
-            top = top[np.lexsort((top, -s[top]))]  # best first, ties by row
+            top = top_rows(s, k)
             scores[i], rows[i] = s[top], top
         return scores, rows
 

@@ -1,0 +1,112 @@
+"""A read-only view of one generation folder: the FAISS store's ``Snapshot``.
+
+Files are opened lazily (a cold `rag query` in BM25 mode never loads the vectors); the
+generation never changes under a snapshot, so nothing here needs a lock.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.embed import Encoder, load_encoder, resolve
+from rag.errors import IndexIncompatible
+from rag.records import Chunk, Metadata, Source
+from rag.search.bm25 import BM25Index
+from rag.search.topk import top_rows
+from rag.stores.base import Filters, Manifest
+from rag.stores.faiss.chunkdb import ChunkDB
+from rag.stores.faiss.generation import current_generation, read_manifest, verify_files
+from rag.stores.faiss.vectors import VectorIndex, load_index
+
+
+class FaissSnapshot:
+    def __init__(self, settings: Settings, gen: Path) -> None:
+        self.settings = settings
+        self.gen = gen
+        self.manifest: dict[str, Any] = read_manifest(gen)
+        self.model = resolve(settings.model)
+        Manifest(self.manifest).compatible_with(self.model.id, self.model.dim)
+        verify_files(gen, self.manifest)
+        try:
+            self.db = ChunkDB(gen / "chunks.sqlite")
+            self.db.count("chunks")
+        except Exception:
+            raise IndexIncompatible(f"the chunk store in {gen} is unreadable: run `rag index`") from None
+
+    @classmethod
+    def open(cls, settings: Settings) -> FaissSnapshot:
+        return cls(settings, current_generation(settings.index_dir))
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.manifest["counts"]["chunks"])
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """Every row's vector, memory-mapped."""
+        return np.load(self.gen / "vectors.npy", mmap_mode="r")
+
+    @cached_property
+    def ann(self) -> VectorIndex:
+        try:
+            return load_index(self.gen)
+        except Exception:
+            raise IndexIncompatible(f"the vector index in {self.gen} is unreadable: "
+                                    "run `rag index`") from None
+
+    @cached_property
+    def bm25(self) -> BM25Index:
+        try:
+            return BM25Index.load(self.gen)
+        except Exception:
+            raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: "
+                                    "run `rag index`") from None
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, Manifest(self.manifest).int8)
+
+    @cached_property
+    def metadata(self) -> dict[str, Metadata]:
+        return self.db.metadata()
+
+    @cached_property
+    def chunk_paths(self) -> np.ndarray:
+        """Document path of every row, for filters and grouping."""
+        rows = self.db.query("SELECT path FROM chunks ORDER BY row")
+        return np.array([r[0] for r in rows], dtype=object)
+
+    def dense(self, qvec: np.ndarray, k: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) by cosine: the ANN index over everything, or exact over the rows a
+        filter keeps (an approximate index cannot be restricted to them)."""
+        mask = (filters or Filters()).mask(self.chunk_paths, self.metadata)
+        if mask is not None:
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                return np.zeros(0, np.float32), np.zeros(0, np.int64)
+            scores = np.asarray(self.matrix[rows] @ qvec, dtype=np.float32)
+            top = top_rows(scores, k)
+            return scores[top], rows[top]
+        scores, found = self.ann.search(qvec[None, :], k)
+        keep = found[0] >= 0
+        return scores[0][keep], found[0][keep].astype(np.int64)
+
+    def keyword_scores(self, query: str) -> np.ndarray:
+        return self.bm25.scores(query)
+
+    def idf(self, query: str) -> dict[str, float]:
+        return self.bm25.idf(query)
+
+    def vectors(self, rows: Any) -> np.ndarray:
+        return np.asarray(self.matrix[rows])
+
+    def chunks(self, rows: Any) -> dict[int, Chunk]:
+        return self.db.chunks(rows)
+
+    def source(self, path: str) -> Source | None:
+        return self.db.source(path)

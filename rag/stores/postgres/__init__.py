@@ -1,0 +1,1 @@
+"""PostgreSQL + pgvector store (the `postgres` extra): the same records in tables."""
