@@ -15,9 +15,10 @@ from bisect import bisect_left
 from collections.abc import Callable
 from itertools import accumulate
 
-from rag.clean.boilerplate import (
+from rag.clean.lines import (
     DATE_RE,
     ORG_PATTERN,
+    SENTENCE_END,
     Span,
     bio_match,
     byline_name,
@@ -42,7 +43,6 @@ _MONTHS = (
     "november",
     "december",
 )
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _STATED_DATE = re.compile(r"^(?:published|posted|updated|date|first published)\b", re.I)
 _ABBR = r"(?:\s*\([A-Z0-9.&]{2,12}\))?"
 _DISCLAIMER = re.compile(r"\bnecessarily\b|\bdisclaimer\b|\bviews expressed\b", re.I)
@@ -104,7 +104,7 @@ def _title(text: str, lines: list[Span], in_body: Callable[[int, int], bool]) ->
     """The first headline-shaped line before the first body sentence."""
     for a, b in lines:
         s = text[a:b]
-        if in_body(a, b) and (_SENTENCE_END.search(s) or len(s) > 200):
+        if in_body(a, b) and (SENTENCE_END.search(s) or len(s) > 200):
             return None
         if looks_like_headline(s):
             return _clean(s)

@@ -32,7 +32,7 @@ def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
     if not (target / "model.onnx").is_file():
         import logging
 
-        from rag.embed.onnx import export_onnx
+        from rag.embed.export import export_onnx
 
         offline()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -58,7 +58,8 @@ def add_int8(onnx_dir: Path) -> None:
     import json
     import os
 
-    from rag.embed.onnx import CONFIG_FILE, INT8_FILE, MODEL_FILE, quantize_int8, read_config
+    from rag.embed.export import quantize_int8
+    from rag.embed.onnx import CONFIG_FILE, INT8_FILE, MODEL_FILE, read_config
     from rag.util import write_atomic
 
     cfg = read_config(onnx_dir)

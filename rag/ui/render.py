@@ -1,12 +1,14 @@
 """HTML for the web app. Every string that comes from an article or a user is escaped here:
 a page that contains ``<script>`` shows it as text and runs nothing. No inline event handlers
-either: the copy and show-source buttons work through one delegated listener (``HEAD``)."""
+either: the copy and show-source buttons work through one delegated listener (``HEAD``). The
+page's style and script live in ``static/`` as plain CSS and JavaScript files."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.records import Citation, Response, Result, Source
@@ -15,87 +17,9 @@ from rag.ui.terminal import citation_line, format_date
 if TYPE_CHECKING:
     from rag.index.build import BuildReport
 
-CSS = """
-.rag-card {border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 12px 14px;
-  margin: 10px 0; background: var(--background-fill-secondary); color: var(--body-text-color);
-  overflow-wrap: anywhere; scroll-margin-top: 12px;}
-.rag-card:target {outline: 3px solid var(--color-accent);}
-.rag-card.weak {border-style: dashed;}
-.rag-head {display: flex; gap: 8px; align-items: baseline; flex-wrap: wrap;}
-.rag-rank {font-weight: 700; color: var(--color-accent);}
-.rag-title {font-weight: 600; font-size: 1.05em;}
-.rag-meta {color: var(--body-text-color); opacity: 0.8; font-size: 0.9em;}
-.rag-cite {margin-top: 2px; font-size: 0.9em; color: var(--body-text-color);}
-.rag-cite code {font-size: 0.95em; overflow-wrap: anywhere;}
-.rag-text {margin: 8px 0; line-height: 1.5; white-space: pre-wrap; color: var(--body-text-color);}
-.rag-text mark, .rag-source mark {background: #ffe58a; color: #111; padding: 0 2px; border-radius: 3px;}
-.rag-also {font-size: 0.88em; color: var(--body-text-color); opacity: 0.8;}
-.rag-actions {display: flex; gap: 8px; flex-wrap: wrap;}
-.rag-btn {font-size: 0.85em; padding: 3px 10px; border-radius: 6px; cursor: pointer;
-  border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
-  color: var(--button-secondary-text-color);}
-.rag-btn:focus-visible {outline: 2px solid var(--color-accent); outline-offset: 2px;}
-.rag-answer {border-left: 4px solid var(--color-accent); padding: 8px 12px; margin: 6px 0 12px;
-  background: var(--background-fill-secondary); border-radius: 6px; color: var(--body-text-color);
-  overflow-wrap: anywhere;}
-.rag-answer ul {margin: 6px 0 0 1.1em; padding: 0;}
-.rag-answer a {text-decoration: none; font-weight: 600;}
-.rag-entities {margin: 6px 0 0;}
-.rag-entity {font-weight: 700; text-decoration: underline dotted; text-underline-offset: 3px;}
-.rag-noanswer {border-left: 4px solid #d97706; padding: 8px 12px; margin: 6px 0 12px;
-  background: var(--background-fill-secondary); color: var(--body-text-color);}
-.rag-source {white-space: pre-wrap; line-height: 1.55; max-height: 520px; overflow: auto;
-  padding: 12px; border: 1px solid var(--border-color-primary); border-radius: 8px;
-  color: var(--body-text-color); overflow-wrap: anywhere;}
-.rag-source-head {overflow-wrap: anywhere; margin-bottom: 6px;}
-.rag-msg {padding: 10px 12px; border-radius: 8px; background: var(--background-fill-secondary);
-  color: var(--body-text-color); overflow-wrap: anywhere;}
-.rag-msg.error {border-left: 4px solid #dc2626;}
-.rag-msg.busy {border-left: 4px solid var(--color-accent);}
-@media (max-width: 600px) { .rag-card {padding: 10px;} .rag-source {max-height: 60vh;} }
-"""
-
-# One delegated listener: buttons inside gr.HTML output keep working after every re-render.
-HEAD = """<script>
-document.addEventListener('click', function (ev) {
-  var t = ev.target && ev.target.closest ? ev.target : null;
-  var copy = t && t.closest('.rag-copy');
-  if (copy) {
-    var text = copy.getAttribute('data-cite') || '';
-    var done = function (word) {
-      copy.textContent = word;
-      setTimeout(function () { copy.textContent = 'Copy citation'; }, 1500);
-    };
-    var fallback = function () {
-      var box = document.createElement('textarea');
-      box.value = text; document.body.appendChild(box); box.select();
-      try { document.execCommand('copy'); done('Copied'); } catch (e) { done('Copy failed'); }
-      box.remove();
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { done('Copied'); }, fallback);
-    } else { fallback(); }
-    return;
-  }
-  var show = t && t.closest('.rag-show');
-  if (show) {
-    var n = parseInt(show.getAttribute('data-rank'), 10);
-    var radios = document.querySelectorAll('#source-pick input[type=radio]');
-    if (radios[n - 1]) { radios[n - 1].click(); radios[n - 1].focus(); }
-    var box = document.getElementById('source-pick');
-    if (box) { box.scrollIntoView({block: 'start'}); }
-  }
-});
-// Gradio names each radio separately, so arrow keys would not move through the source picker.
-document.addEventListener('keydown', function (ev) {
-  var keys = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
-  var t = ev.target;
-  if (!(ev.key in keys) || !t || t.type !== 'radio' || !t.closest('#source-pick')) return;
-  var radios = Array.prototype.slice.call(document.querySelectorAll('#source-pick input[type=radio]'));
-  var next = radios[(radios.indexOf(t) + keys[ev.key] + radios.length) % radios.length];
-  if (next) { ev.preventDefault(); next.focus(); next.click(); }
-});
-</script>"""
+STATIC = Path(__file__).resolve().parent / "static"
+CSS = (STATIC / "app.css").read_text(encoding="utf-8")
+HEAD = f"<script>\n{(STATIC / 'app.js').read_text(encoding='utf-8')}</script>"
 
 NO_SOURCE = "Pick a result above to read it in its article, with the cited passage highlighted."
 

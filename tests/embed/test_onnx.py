@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rag.embed import export as export_mod
 from rag.embed import onnx as onnx_mod
-from rag.embed.onnx import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEncoder, export_onnx
+from rag.embed.export import export_onnx
+from rag.embed.onnx import CONFIG_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEncoder
 from rag.errors import RagError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -96,7 +98,7 @@ def test_int8_option_stays_close(export_dir: Path, encoder: OnnxEncoder, tmp_pat
     qdir.mkdir()
     for name in (TOKENIZER_FILE, CONFIG_FILE):
         shutil.copy(export_dir / name, qdir / name)
-    onnx_mod.quantize_int8(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
+    export_mod.quantize_int8(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
     cfg = json.loads((qdir / CONFIG_FILE).read_text(encoding="utf-8"))
     (qdir / CONFIG_FILE).write_text(json.dumps({**cfg, "int8_file": onnx_mod.INT8_FILE}), encoding="utf-8")
     texts = varied_texts()[::8]
@@ -173,13 +175,13 @@ def test_export_replaces_whole_folder_or_nothing(tmp_path: Path, monkeypatch: py
         _fake_export(*args)
         raise RuntimeError("simulated crash mid-export")
 
-    monkeypatch.setattr(onnx_mod, "_export_into", crash)
+    monkeypatch.setattr(export_mod, "_export_into", crash)
     with pytest.raises(RuntimeError):
         export_onnx(_model_dir(), out)
     assert (out / MODEL_FILE).read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
-    monkeypatch.setattr(onnx_mod, "_export_into", _fake_export)
+    monkeypatch.setattr(export_mod, "_export_into", _fake_export)
     export_onnx(_model_dir(), out)
     assert {p.name for p in out.iterdir()} == {CONFIG_FILE, MODEL_FILE}
     assert (out / MODEL_FILE).read_bytes() == b"new"
@@ -190,7 +192,7 @@ def test_export_replaces_whole_folder_or_nothing(tmp_path: Path, monkeypatch: py
                                  {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": True}, {}])
 def test_unsupported_pooling_is_refused(cfg: dict[str, Any]) -> None:
     with pytest.raises(RagError, match="pooling"):
-        onnx_mod._pooling_mode(cfg)
+        export_mod._pooling_mode(cfg)
 
 
 def test_missing_export_is_a_clear_error(tmp_path: Path) -> None:

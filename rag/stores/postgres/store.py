@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.embed import ModelInfo
-from rag.errors import RagError
+from rag.errors import IndexMissing, RagError
 from rag.index.texts import vector_key
 from rag.records import Chunk, Source, source_file
 from rag.search.bm25 import analyze
@@ -72,10 +72,8 @@ class PostgresStore:
             with conn.transaction():  # one consistent view of meta, documents and vectors
                 try:
                     meta = pg_db.read_meta(conn, writer=True)
-                except RagError as exc:
-                    if "no index" in str(exc):
-                        return None
-                    raise
+                except IndexMissing:
+                    return None
                 self._seen = int(meta["generation"])
                 m = meta["manifest"]
                 if not compatible(m, model, self.settings) or not self._seen:
