@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(proc: subprocess.Popen[Any], up: Callable[[], bool], timeout: float, what: str,
+            log: Callable[[], str], stop_after: float = 15) -> Iterator[subprocess.Popen[Any]]:
+    """Wait until a server process answers (``up()``), yield it, and stop it (only it) on exit.
+    Fails with the end of its log if it exits or does not answer within ``timeout`` seconds."""
+    try:
+        deadline = time.monotonic() + timeout
+        while not up():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{what} exited with {proc.returncode}:\n{log()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer in {timeout:.0f} s:\n{log()[-3000:]}")
+            time.sleep(0.3)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=stop_after)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=stop_after)
 
 
 def start_app(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

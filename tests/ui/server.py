@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.helpers import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 180.0  # seconds; a cold start loads torch, gradio and the model on 2 shared cores
@@ -33,12 +33,6 @@ class RunningApp:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def writable_copy(sample: dict[str, Path], dest: Path) -> dict[str, Path]:
@@ -74,22 +68,8 @@ def run_app(data: Path, index: Path, log: Path, *args: str,
         proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT,
                                 env=full_env, stdout=out, stderr=subprocess.STDOUT)
     app = RunningApp(f"http://127.0.0.1:{port}", data, index, log, proc)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(f"{app.url}/gradio_api/info"):
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited with {proc.returncode}:\n{app.log_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no answer in {START_TIMEOUT:.0f} s:\n{app.log_text()[-3000:]}")
-            time.sleep(0.3)
+    with serving(proc, lambda: _answers(f"{app.url}/gradio_api/info"), START_TIMEOUT, "the app", app.log_text):
         yield app
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 def call_search(url: str, *data: object, timeout: float = 60) -> dict[str, object]:
