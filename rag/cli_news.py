@@ -7,7 +7,6 @@ nothing was new), 1 something could not be fetched or indexed (the rest was stil
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from rag.config import Settings
-from rag.dates import parse_bound, parse_date, today
+from rag.dates import now_date, query_filters
 from rag.errors import RagError
 
 if TYPE_CHECKING:
@@ -29,22 +28,10 @@ if TYPE_CHECKING:
 feed_app = typer.Typer(no_args_is_help=True, help="Follow RSS and Atom feeds: add, list, remove, update.")
 
 
-def now_date(now: str | None) -> dt.date:
-    """``--now`` (itself ISO or natural language, relative to today) or today."""
-    return parse_date(now, today(), what="--now date") if now else today()
-
-
 def date_filters(outlet: list[str] | None, file: list[str] | None, since: str | None,
                  until: str | None, now: str | None = None) -> Filters:
-    """The query filters, with --since/--until read by the one date parser (bad dates: exit 2)."""
-    from rag.stores.base import Filters
-
-    base = now_date(now)
-    lo = parse_bound(since, base, what="--since date")
-    hi = parse_bound(until, base, end=True, what="--until date")
-    if lo and hi and lo > hi:
-        raise RagError(f"--since {lo} is after --until {hi}")
-    return Filters(frozenset(outlet or ()), frozenset(file or ()), lo, hi)
+    """The query filters of the CLI (bad dates: exit 2)."""
+    return query_filters(outlet, file, since, until, now)
 
 
 def prefer_recent(searcher: Searcher, question: str, settings: Settings, filters: Filters,

@@ -15,8 +15,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.stores.base import Filters
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][0-9:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 _NUMERIC = re.compile(r"[\d\s\-/.:TZ+]+")
@@ -139,3 +144,23 @@ def _month_only(v: str) -> bool:
     """'March 2017' names a month, not a day (no day number besides the year)."""
     return not re.search(r"\b\d{1,2}(?:st|nd|rd|th)?\b", v) and bool(re.search(r"[A-Za-z]{3}", v)) \
         and bool(re.search(r"\b\d{4}\b", v)) and not _RELATIVE.search(v)
+
+
+def now_date(now: str | None) -> dt.date:
+    """``--now`` (itself ISO or natural language, relative to today) or today."""
+    return parse_date(now, today(), what="--now date") if now else today()
+
+
+def query_filters(outlets: Sequence[str] | None, files: Sequence[str] | None, since: str | None,
+                  until: str | None, now: str | None = None,
+                  names: tuple[str, str] = ("--since", "--until")) -> Filters:
+    """The search filters from what a user typed — the CLI, the app, the /search API and the
+    timeline alike — with the bounds read by the one date parser (bad dates: ``BadDate``)."""
+    from rag.stores.base import Filters
+
+    base = now_date(now)
+    lo = parse_bound(since, base, what=f"{names[0]} date")
+    hi = parse_bound(until, base, end=True, what=f"{names[1]} date")
+    if lo and hi and lo > hi:
+        raise RagError(f"{names[0]} {lo} is after {names[1]} {hi}")
+    return Filters(frozenset(outlets or ()), frozenset(files or ()), lo, hi)

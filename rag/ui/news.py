@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from rag.dates import parse_bound
+from rag.dates import query_filters
 from rag.errors import RagError
 from rag.ui import render
 from rag.ui.terminal import format_date
@@ -86,11 +86,9 @@ class News:
     # ---- timeline tab --------------------------------------------------------------------
     def timeline_ui(self, question: str, since: str, until: str) -> str:
         from rag.answer.timeline import build_timeline
-        from rag.stores.base import Filters
 
         try:
-            filters = Filters(date_from=parse_bound(since, what="'Timeline from' date"),
-                              date_to=parse_bound(until, end=True, what="'Timeline until' date"))
+            filters = query_filters(None, None, since, until, names=("'Timeline from'", "'Timeline until'"))
             tl = build_timeline(self.app.searcher, question, filters=filters)
         except RagError as exc:
             return render.message(render.sentence(str(exc)), error=True)

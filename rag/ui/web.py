@@ -16,12 +16,12 @@ from typing import Any
 
 from rag.answer.pipeline import Searcher
 from rag.config import MODES, Settings
+from rag.dates import query_filters
 from rag.errors import RagError
 from rag.index.build import BuildReport, build
 from rag.index.files import check_article, retire, sanitize_name, save_new
 from rag.load.formats import FORMATS
 from rag.records import source_file
-from rag.stores.base import Filters
 from rag.ui import render
 from rag.ui.access import parse_accounts, role_of
 
@@ -80,8 +80,8 @@ class App:
         if not (question or "").strip():
             return fail(EMPTY_QUESTION)
         try:
-            filters = Filters(frozenset(outlets or ()), frozenset(files or ()),
-                              _date(date_from, "Published from"), _date(date_to, "Published until"))
+            filters = query_filters(outlets, files, date_from, date_to,
+                                    names=("'Published from'", "'Published until'"))
             mode_ok = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
             resp = self.searcher.search(question, k=mode_ok.top_k, mode=mode_ok.mode, filters=filters)
         except RagError as exc:
@@ -141,8 +141,7 @@ class App:
 
         try:
             s = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
-            filters = Filters(frozenset(outlet or ()), frozenset(file or ()),
-                              _date(since, "since"), _date(until, "until"))
+            filters = query_filters(outlet, file, since, until, names=("'since'", "'until'"))
             resp = self.searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
         except RagError as exc:
             raise gr.Error(render.sentence(str(exc)), print_exception=False) from None
@@ -264,13 +263,6 @@ def facets(docs: list[list[Any]]) -> tuple[list[str], list[str], list[str]]:
     """The filter choices (outlets, indexed paths) and the removable data files."""
     return (sorted({d[2] for d in docs if d[2]}), [d[0] for d in docs],
             sorted({source_file(d[0]) for d in docs}))
-
-
-def _date(value: str | None, which: str) -> str | None:
-    """ISO or natural language ("last week", "March 14, 2017"), by the one parser (rag.dates)."""
-    from rag.dates import parse_bound
-
-    return parse_bound(value, end=which.lower().endswith("until"), what=f"'{which}' date")
 
 
 __all__ = ["EXAMPLES", "MODES", "App", "facets"]
