@@ -38,7 +38,7 @@ def prefer_recent(searcher: Searcher, question: str, settings: Settings, filters
                   half_life: float | None, now: str | None) -> Response:
     from rag.answer.recency import recent_search
 
-    return recent_search(searcher, question, settings, filters, half_life, now_date(now))
+    return recent_search(searcher, question, settings.search, filters, half_life, now_date(now))
 
 
 def split_urls(items: list[str]) -> tuple[list[str], list[Path]]:

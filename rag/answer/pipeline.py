@@ -133,10 +133,10 @@ class Searcher:
     def rank(self, snap: Snapshot, q: str, qvec: np.ndarray, mode: Mode, depth: int,
              filters: Filters | None = None) -> Ranked:
         """First stage, then the configured second stage over every candidate."""
-        cands = retrieve(snap, q, qvec, mode, depth, filters)
+        cands = retrieve(snap, q, qvec, mode, depth, filters, config=self.settings.search)
         rows = [c.row for c in cands]
         chunks = snap.chunks(rows)
-        reranker = get_reranker(self.settings)
+        reranker = get_reranker(self.settings.search)
         sentences = self.sentences.fill(snap.encoder, chunks, {}, rows if reranker.uses_sentences else [])
         meta = snap.metadata
         none = np.zeros((0, snap.model.dim), np.float32)

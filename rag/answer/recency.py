@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import replace
 
 from rag.answer.pipeline import Searcher
-from rag.config import Settings
+from rag.config import SearchConfig
 from rag.errors import RagError
 from rag.records import Response, Result
 from rag.stores.base import Filters
@@ -36,15 +36,15 @@ def decay(date: str | None, now: dt.date, half_life: float) -> float:
     return float(2 ** (-age / half_life))
 
 
-def recent_search(searcher: Searcher, question: str, settings: Settings, filters: Filters,
+def recent_search(searcher: Searcher, question: str, config: SearchConfig, filters: Filters,
                   half_life: float | None, now: dt.date) -> Response:
     """The Searcher's answer, re-ranked by ``decay`` when a half-life is given."""
-    k = settings.top_k
+    k = config.top_k
     if half_life is None:
-        return searcher.search(question, k=k, mode=settings.mode, filters=filters)
+        return searcher.search(question, k=k, mode=config.mode, filters=filters)
     if not half_life > 0:
         raise RagError("--recent must be a positive number of days (the half-life)")
-    resp = searcher.search(question, k=min(100, k * POOL), mode=settings.mode, filters=filters)
+    resp = searcher.search(question, k=min(100, k * POOL), mode=config.mode, filters=filters)
 
     def rescored(r: Result) -> float:
         f = decay(r.citation.date, now, half_life)

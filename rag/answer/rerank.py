@@ -6,11 +6,11 @@ Two implementations behind one small interface:
   by ``rag.answer.sentences``, so it costs a model call over all candidates' sentences). A
   passage that contains one sentence saying exactly what was asked is a better answer than a
   passage that is only about the same topic on average, which is what a whole-passage vector
-  measures. The best sentence's cosine, times ``settings.sentence_weight``, is added to the
+  measures. The best sentence's cosine, times ``SearchConfig.sentence_weight``, is added to the
   first-stage score (cosines and normalized BM25 share one scale, see rag.search.fusion).
   Measured on SciFact it helps dense and BM25 alone but not hybrid, so it is off by default.
 * ``CrossEncoderReranker`` runs a sentence-transformers ``CrossEncoder`` from a local folder
-  (``settings.cross_encoder``) when ``settings.rerank == "cross-encoder"``; imported lazily so
+  (``SearchConfig.cross_encoder``) when ``rerank == "cross-encoder"``; imported lazily so
   queries never pay for torch unless asked to.
 """
 
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import SearchConfig
 from rag.errors import RagError
 from rag.search.retriever import Candidate
 
@@ -127,19 +127,19 @@ class CrossEncoderReranker:
 _CACHE: dict[tuple[str, str | None, float], Reranker] = {}
 
 
-def get_reranker(settings: Settings, kind: str | None = None) -> Reranker:
+def get_reranker(config: SearchConfig, kind: str | None = None) -> Reranker:
     """The configured second stage (one instance per kind and folder, so models load once)."""
-    kind = kind or settings.rerank
-    key = (kind, settings.cross_encoder if kind == "cross-encoder" else None, settings.sentence_weight)
+    kind = kind or config.rerank
+    key = (kind, config.cross_encoder if kind == "cross-encoder" else None, config.sentence_weight)
     if key not in _CACHE:
         if kind == "none":
             _CACHE[key] = NoReranker()
         elif kind == "sentence":
-            _CACHE[key] = SentenceReranker(settings.sentence_weight)
+            _CACHE[key] = SentenceReranker(config.sentence_weight)
         elif kind == "cross-encoder":
-            if not settings.cross_encoder:
+            if not config.cross_encoder:
                 raise RagError("rerank=cross-encoder needs a model folder: set RAG_CROSS_ENCODER")
-            _CACHE[key] = CrossEncoderReranker(settings.cross_encoder)
+            _CACHE[key] = CrossEncoderReranker(config.cross_encoder)
         else:
             raise RagError(f"unknown rerank '{kind}'")
     return _CACHE[key]

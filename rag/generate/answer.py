@@ -62,9 +62,9 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
     stderr as the model writes it (the verified answer is printed afterwards)."""
     import sys
 
-    from rag.generate.client import from_settings
+    from rag.generate.client import from_config
 
-    gen = from_settings(searcher.settings)
+    gen = from_config(searcher.settings.llm)
     if gen is None or not should_generate(resp, searcher.settings.llm_always):
         return
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rag.config import Settings
+from rag.config import LlmConfig
 from rag.errors import RagError
 
 Message = dict[str, str]
@@ -79,12 +79,12 @@ def _short(text: str) -> str:
     return " ".join(str(text).split())[:200]
 
 
-def from_settings(settings: Settings) -> OpenAIGenerator | None:
+def from_config(config: LlmConfig) -> OpenAIGenerator | None:
     """The configured generator, or None when generation is off."""
-    if not settings.llm_url:
+    if not config.url:
         return None
-    return OpenAIGenerator(settings.llm_url.rstrip("/"), settings.llm_model, settings.llm_key,
-                           settings.llm_timeout, settings.llm_max_tokens)
+    return OpenAIGenerator(config.url.rstrip("/"), config.model, config.key, config.timeout,
+                           config.max_tokens)
 
 
 def complete(gen: Generator, messages: list[Message], on_token: OnToken | None = None) -> str:

@@ -16,7 +16,7 @@ from rag.config import Settings
 from rag.embed import Encoder
 from rag.evaluate.metrics import mean
 from rag.generate.answer import generate
-from rag.generate.client import from_settings
+from rag.generate.client import from_config
 from rag.records import Response
 
 SpanHit = Callable[[Any, str, int, int], bool]  # (question, path, start, end) -> carries evidence
@@ -26,7 +26,7 @@ def generation_scores(settings: Settings, encoder: Encoder, questions: Sequence[
                       responses: Sequence[Response], details: list[dict[str, Any]],
                       hit: SpanHit) -> dict[str, float]:
     """Generate for each response, verify, and score; each detail gets its generated sentences."""
-    gen = from_settings(settings)
+    gen = from_config(settings.llm)
     if gen is None:
         return {}
     written = supported = 0

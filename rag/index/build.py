@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.chunk import ModelTokenCounter, chunk_source
-from rag.config import Settings
+from rag.config import IndexConfig, Settings
 from rag.embed import ModelInfo, ensure_export, resolve
 from rag.errors import RagError
 from rag.index.embedding import Progress, embed_missing
@@ -124,7 +124,7 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     chunks: list[Chunk] = []
     for i, s in enumerate(sources):
         progress("chunking", i, len(sources))
-        chunks.extend(_per_source(settings, counter, s))
+        chunks.extend(_per_source(settings.index, counter, s))
     titles = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
@@ -134,10 +134,10 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 
 
-def _per_source(settings: Settings, counter: ModelTokenCounter, source: Source) -> list[Chunk]:
+def _per_source(config: IndexConfig, counter: ModelTokenCounter, source: Source) -> list[Chunk]:
     """Everything done to one document before embedding: the one place to add a per-document
     step (entities, language, ...)."""
-    return chunk_source(source, counter, settings.chunk_tokens, settings.chunk_overlap)
+    return chunk_source(source, counter, config.chunk_tokens, config.chunk_overlap)
 
 
 def _entry(data_dir: Path, path: Path) -> FileEntry:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.config import Mode
+from rag.config import Mode, SearchConfig
 from rag.search.fusion import blend, rrf
 from rag.search.topk import top_rows
 from rag.stores.base import Filters, Snapshot
@@ -22,13 +22,13 @@ class Candidate:
 
 
 def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k: int,
-             filters: Filters | None = None) -> list[Candidate]:
+             filters: Filters | None = None, *, config: SearchConfig) -> list[Candidate]:
     """Up to ``k`` candidates per retriever, best first, with both retrievers' scores.
 
     Every candidate carries its cosine and its normalized BM25 (BM25 / the question's IDF
-    mass), whichever retriever found it, so later stages can weigh both.
+    mass), whichever retriever found it, so later stages can weigh both. ``config`` chooses
+    how hybrid fuses the two lists.
     """
-    settings = snap.settings
     filters = filters or Filters()
     mask = filters.mask(snap.chunk_paths, snap.metadata)
     dense: dict[int, float] = {}
@@ -57,10 +57,10 @@ def retrieve(snap: Snapshot, query: str, qvec: np.ndarray | None, mode: Mode, k:
         fused = [(r, dense[r]) for r in dense_rows]
     elif mode == "bm25":
         fused = [(r, lexical[r]) for r in lex_rows]
-    elif settings.fusion == "rrf":
-        fused = rrf([dense_rows, lex_rows], k=settings.rrf_k)
+    elif config.fusion == "rrf":
+        fused = rrf([dense_rows, lex_rows], k=config.rrf_k)
     else:
-        fused = blend(dense, lexical, settings.bm25_weight)
+        fused = blend(dense, lexical, config.bm25_weight)
     return [Candidate(row, float(score), dense.get(row, 0.0), lexical.get(row, 0.0))
             for row, score in fused]
 

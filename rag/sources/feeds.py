@@ -42,7 +42,7 @@ class FeedReport:
 
 def fetch_url_article(settings: Settings, url: str, feed_date: str | None = None) -> tuple[Path, str]:
     """Fetch, extract and save one article; returns its file and added/updated/unchanged."""
-    got = fetch(check_url(url, settings), settings)
+    got = fetch(check_url(url, settings.fetch), settings.fetch)
     if "html" not in got.content_type.lower() and not got.body.lstrip()[:1] == b"<":
         raise FetchError(f"{url}: not an HTML page ({got.content_type or 'no content type'})")
     article = extract_article(got.text(), normalize_url(url), feed_date)
@@ -148,7 +148,7 @@ def _entry_hash(entry: Any) -> str:
 def _parse(url: str, settings: Settings) -> Any:
     import feedparser
 
-    got = fetch(url, settings, accept=FEED_ACCEPT)
+    got = fetch(url, settings.fetch, accept=FEED_ACCEPT)
     parsed = feedparser.parse(got.body, response_headers={"content-location": got.final_url,
                                                          "content-type": got.content_type})
     if not parsed.entries and (parsed.bozo or not parsed.version):

@@ -12,7 +12,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from rag.config import Settings
+from rag.config import FetchConfig
 from rag.errors import RagError
 
 MAX_REDIRECTS = 5
@@ -42,7 +42,7 @@ def is_web_url(value: str) -> bool:
     return value.strip().lower().startswith(("http://", "https://"))
 
 
-def check_url(url: str, settings: Settings) -> str:
+def check_url(url: str, config: FetchConfig) -> str:
     """The URL if it is http(s) with a host whose every address may be reached; else FetchError."""
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https"):
@@ -55,7 +55,7 @@ def check_url(url: str, settings: Settings) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise FetchError(f"cannot resolve the host of {url} ({exc})") from None
-    allowed = _allowed(settings.fetch_allow)
+    allowed = _allowed(config.allow)
     for info in infos:
         addr = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _private(addr) and not any(addr in net for net in allowed):
@@ -80,17 +80,17 @@ def _allowed(spec: str) -> list[IPNetwork]:
     return nets
 
 
-def fetch(url: str, settings: Settings, accept: str = "text/html,application/xhtml+xml,*/*;q=0.5") -> Fetched:
-    """GET ``url`` with the checks above; the body is at most ``fetch_max_mb`` MB."""
+def fetch(url: str, config: FetchConfig, accept: str = "text/html,application/xhtml+xml,*/*;q=0.5") -> Fetched:
+    """GET ``url`` with the checks above; the body is at most ``config.max_mb`` MB."""
     import httpx
 
-    limit = settings.fetch_max_mb * 1024 * 1024
+    limit = config.max_mb * 1024 * 1024
     current = url
     headers = {"User-Agent": USER_AGENT, "Accept": accept}
-    with httpx.Client(timeout=settings.fetch_timeout, follow_redirects=False, headers=headers,
+    with httpx.Client(timeout=config.timeout, follow_redirects=False, headers=headers,
                       trust_env=False) as client:
         for _ in range(MAX_REDIRECTS + 1):
-            check_url(current, settings)
+            check_url(current, config)
             try:
                 with client.stream("GET", current) as resp:
                     if resp.is_redirect:
@@ -101,16 +101,16 @@ def fetch(url: str, settings: Settings, accept: str = "text/html,application/xht
                     declared = int(resp.headers.get("content-length") or 0)
                     if declared > limit:
                         raise FetchError(f"{current}: {declared / 1e6:.1f} MB is over the "
-                                         f"{settings.fetch_max_mb} MB limit (RAG_FETCH_MAX_MB)")
+                                         f"{config.max_mb} MB limit (RAG_FETCH_MAX_MB)")
                     body = bytearray()
                     for part in resp.iter_bytes():
                         body += part
                         if len(body) > limit:
-                            raise FetchError(f"{current}: over the {settings.fetch_max_mb} MB limit "
+                            raise FetchError(f"{current}: over the {config.max_mb} MB limit "
                                              "(RAG_FETCH_MAX_MB)")
                     return Fetched(url, current, resp.headers.get("content-type", ""), bytes(body))
             except httpx.TimeoutException:
-                raise FetchError(f"{current}: no answer within {settings.fetch_timeout:g} s") from None
+                raise FetchError(f"{current}: no answer within {config.timeout:g} s") from None
             except httpx.HTTPError as exc:
                 raise FetchError(f"{current}: {type(exc).__name__}: {exc}") from None
     raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from rag.config import Settings
+from rag.config import ServeConfig
 from rag.errors import UsageError
 
 ROLES = ("viewer", "editor")
@@ -65,18 +65,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(settings: Settings, accounts: list[Account]) -> None:
+def check_exposure(config: ServeConfig, accounts: list[Account]) -> None:
     """Refuse to let anyone on the network change the articles without having said so."""
-    if accounts or settings.read_only or settings.allow_anonymous_writes or is_loopback(settings.host):
+    if accounts or config.read_only or config.allow_anonymous_writes or is_loopback(config.host):
         return
-    raise UsageError(f"refusing to serve on {settings.host} without --auth: anyone reaching the port could "
+    raise UsageError(f"refusing to serve on {config.host} without --auth: anyone reaching the port could "
                      "upload, remove and rebuild. Add --auth user:password:editor, or --read-only, "
                      "or --allow-anonymous-writes")
 
 
-def role_of(settings: Settings, accounts: list[Account], user: str | None) -> str:
+def role_of(config: ServeConfig, accounts: list[Account], user: str | None) -> str:
     """The role of a request's user (``None``: nobody signed in, only possible without --auth)."""
-    if settings.read_only:
+    if config.read_only:
         return "viewer"
     if not accounts:
         return "editor"

@@ -31,7 +31,7 @@ def launch(settings: Settings, block: bool = True) -> Any:
     """Start the app on settings.host:port (127.0.0.1 unless told otherwise)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     accounts = parse_accounts(settings.auth)
-    check_exposure(settings, accounts)
+    check_exposure(settings.serve, accounts)
     ensure_index(settings)
     from starlette.middleware import Middleware
 

@@ -52,7 +52,7 @@ class App:
         self.accounts = parse_accounts(settings.auth)
 
     def role(self, user: str | None) -> str:
-        return role_of(self.settings, self.accounts, user)
+        return role_of(self.settings.serve, self.accounts, user)
 
     def _forbidden(self, user: str | None) -> str | None:
         """Why this user may not change the articles, or None when they may."""
@@ -99,9 +99,9 @@ class App:
         """With an LLM configured: the answer box again, the draft as it streams, then only the
         sentences verified against their sources (the extractive answer if none is)."""
         from rag.generate.answer import drafts, response_from_state, should_generate
-        from rag.generate.client import from_settings
+        from rag.generate.client import from_config
 
-        gen = from_settings(self.settings)
+        gen = from_config(self.settings.llm)
         resp = response_from_state(state) if state and state.get("results") else None
         if gen is None or resp is None or not should_generate(resp, self.settings.llm_always):
             return

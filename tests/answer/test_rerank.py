@@ -61,10 +61,10 @@ def test_cross_encoder_orders_by_model_score() -> None:
 
 def test_factory() -> None:
     s = Settings.load()
-    assert isinstance(rr.get_reranker(s, "none"), rr.NoReranker)
-    assert isinstance(rr.get_reranker(s, "sentence"), rr.SentenceReranker)
+    assert isinstance(rr.get_reranker(s.search, "none"), rr.NoReranker)
+    assert isinstance(rr.get_reranker(s.search, "sentence"), rr.SentenceReranker)
     with pytest.raises(RagError):
-        rr.get_reranker(s.with_(cross_encoder=None), "cross-encoder")
+        rr.get_reranker(s.with_(cross_encoder=None).search, "cross-encoder")
     with pytest.raises(RagError, match="no cross-encoder"):
-        rr.get_reranker(s.with_(cross_encoder="/nowhere/ce"), "cross-encoder").rerank(
+        rr.get_reranker(s.with_(cross_encoder="/nowhere/ce").search, "cross-encoder").rerank(
             "q", QVEC, CANDS, PASSAGES)

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
+from rag.config import FetchConfig, Settings
 from rag.sources.article import extract_article
 from rag.sources.fetch import FetchError, fetch
 from tests.sources.server import articles, serve
 
 
-def _settings(tmp_path: Path, allow: str = "127.0.0.1") -> Settings:
-    return Settings.load(data_dir=tmp_path / "data", index_dir=tmp_path / "index", fetch_allow=allow)
+def _settings(tmp_path: Path, allow: str = "127.0.0.1", max_mb: int | None = None) -> FetchConfig:
+    return Settings.load(data_dir=tmp_path / "data", index_dir=tmp_path / "index", fetch_allow=allow,
+                         fetch_max_mb=max_mb).fetch
 
 
 def test_loopback_is_refused_unless_allowed(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def test_size_limit_and_http_errors(tmp_path: Path) -> None:
     with serve() as site:
         site.set("/big", "text/html", b"x" * (1024 * 1024 + 10))
         with pytest.raises(FetchError, match="limit"):
-            fetch(site.url("/big"), _settings(tmp_path).with_(fetch_max_mb=1))
+            fetch(site.url("/big"), _settings(tmp_path, max_mb=1))
         with pytest.raises(FetchError, match="HTTP 404"):
             fetch(site.url("/missing"), _settings(tmp_path))
 

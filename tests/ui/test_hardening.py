@@ -97,8 +97,8 @@ def test_roles_decide_who_may_write(app: App) -> None:
     roles.settings, roles.accounts = s, parse_accounts(s.auth)
     assert [roles.role(u) for u in ("ed", "vi", "old", None, "stranger")] == \
         ["editor", "viewer", "editor", "viewer", "viewer"]
-    assert role_of(s.with_(read_only=True), parse_accounts(s.auth), "ed") == "viewer"
-    assert role_of(app.settings, [], None) == "editor"  # loopback, no --auth: the local user
+    assert role_of(s.with_(read_only=True).serve, parse_accounts(s.auth), "ed") == "viewer"
+    assert role_of(app.settings.serve, [], None) == "editor"  # loopback, no --auth: the local user
 
     viewer = App(s)
     before = sorted(p.name for p in s.data_dir.iterdir())
@@ -122,12 +122,12 @@ def test_auth_spec_is_checked() -> None:
 def test_exposed_host_needs_auth_or_a_decision() -> None:
     s = Settings.load(host="0.0.0.0")
     with pytest.raises(UsageError, match="--auth"):
-        check_exposure(s, [])
-    check_exposure(s.with_(read_only=True), [])
-    check_exposure(s.with_(allow_anonymous_writes=True), [])
-    check_exposure(s, parse_accounts("a:b:viewer"))
+        check_exposure(s.serve, [])
+    check_exposure(s.with_(read_only=True).serve, [])
+    check_exposure(s.with_(allow_anonymous_writes=True).serve, [])
+    check_exposure(s.serve, parse_accounts("a:b:viewer"))
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
-        check_exposure(Settings.load(host=host), [])
+        check_exposure(Settings.load(host=host).serve, [])
 
 
 def test_serve_refuses_an_exposed_host_without_auth(tmp_path: Path) -> None:
