@@ -143,7 +143,7 @@ def install_cold(int8: bool = False) -> None:
         from rag.embed import export_dir
         from rag.embed.onnx import OnnxEncoder
 
-        reader.load_encoder = lambda index_dir, info: OnnxEncoder(  # type: ignore[assignment]
+        reader.load_encoder = lambda index_dir, info, *_, **__: OnnxEncoder(  # type: ignore[assignment]
             export_dir(index_dir, info), quantized=True)
 
     bm25.BM25Index.load = classmethod(lambda cls, gen: FastBM25.load(gen))  # type: ignore[assignment]
