@@ -5,7 +5,9 @@ repeats the question ("allies lifted restrictions") then beats one that answers 
 authorized Kyiv to ..."). Here the best passages are read for entities of the asked type
 (``rag.answer.extract``), passages that answer move up, the answer names the entities with
 their exact spans, and a question whose asked kind of fact is nowhere in the evidence
-(a near miss: the topic is covered, the fact is not) is not answered.
+(a near miss: the topic is covered, the fact is not) is not answered. Every question's short
+answer is picked here from the read sentences; only questions that ask for a kind of thing load
+the entity model and re-rank.
 """
 
 from __future__ import annotations
