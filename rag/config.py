@@ -177,13 +177,6 @@ class Settings:
     llm: LlmConfig = field(default_factory=LlmConfig)
     quiet: bool = False
 
-    def __getattr__(self, name: str) -> Any:
-        """Flat read access (``settings.top_k``) for code that still takes the whole object."""
-        where = FLAT.get(name)
-        if where is None:
-            raise AttributeError(f"'Settings' has no setting '{name}'")
-        return getattr(getattr(self, where[0]), where[1])
-
     @classmethod
     def names(cls) -> list[str]:
         """Every flat setting name, in section order."""

@@ -76,7 +76,7 @@ def cache_key(corpus: Path, settings: Settings) -> str:
     with open(corpus, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    h.update(json.dumps({"chunking": settings.chunking(), "model": resolve(settings.model).id},
+    h.update(json.dumps({"chunking": settings.chunking(), "model": resolve(settings.index.model).id},
                         sort_keys=True).encode())
     return h.hexdigest()[:20]
 
@@ -125,7 +125,7 @@ def _write_corpus(src: Path, dst: Path) -> dict[str, str]:
 
 def _reuse_export(settings: Settings, index_dir: Path) -> None:
     """Copy the ONNX export of the main index when there is one: exporting needs torch."""
-    src = settings.index_dir / "models"
+    src = settings.paths.index_dir / "models"
     if src.is_dir() and not (index_dir / "models").exists():
         shutil.copytree(src, index_dir / "models")
 
@@ -161,11 +161,11 @@ def evaluate_beir(settings: Settings, folder: Path,
             nd, rc, details = [], [], []
             t0 = time.perf_counter()
             for qid in qids:
-                q = clean_question(data.queries[qid], s.max_query_chars)
+                q = clean_question(data.queries[qid], s.search.max_query_chars)
                 qvec = snap.encoder.encode([q])[0]
                 # Enough chunks to fill RECALL_AT distinct documents; the first stage's own
-                # depth (settings.candidates) only grows, so the top of the list is unchanged.
-                depth = max(s.candidates, RECALL_AT * per_doc)
+                # depth (settings.search.candidates) only grows, so the top of the list is unchanged.
+                depth = max(s.search.candidates, RECALL_AT * per_doc)
                 while True:
                     ranked = searcher.rank(snap, q, qvec, row.mode, depth)  # type: ignore[arg-type]
                     docs = doc_ranking(ranked.cands, paths, ids)
@@ -180,4 +180,4 @@ def evaluate_beir(settings: Settings, folder: Path,
             results.append(RowResult(row, {"nDCG@10": mean(nd), "Recall@100": mean(rc)},
                                      time.perf_counter() - t0, details))
     title = f"BEIR {data.name}: {len(qids)} test queries, {len(ids)} documents"
-    return title, results, {"beir": str(folder), "index": str(s.index_dir)}
+    return title, results, {"beir": str(folder), "index": str(s.paths.index_dir)}

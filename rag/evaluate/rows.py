@@ -34,12 +34,12 @@ class RowResult:
 
 def rows_for(mode: str | None, settings: Settings) -> list[Row]:
     """One row for a named mode (with the configured second stage); every mode for "all"."""
-    mode = mode or settings.mode
+    mode = mode or settings.search.mode
     if mode not in ROW_MODES:
         raise RagError(f"mode must be one of {', '.join(ROW_MODES)}, not '{mode}'")
     if mode != "all":
-        return [Row(mode, settings.rerank)]
-    second = settings.rerank if settings.rerank != "none" else "sentence"
+        return [Row(mode, settings.search.rerank)]
+    second = settings.search.rerank if settings.search.rerank != "none" else "sentence"
     return [Row("dense", "none"), Row("bm25", "none"), Row("hybrid", "none"),
             Row("hybrid", second)]
 

@@ -33,7 +33,7 @@ def generation_scores(settings: Settings, encoder: Encoder, questions: Sequence[
     gen_ok: list[float] = []
     ext_ok: list[float] = []
     for q, resp, detail in zip(questions, responses, details, strict=True):
-        sents = generate(resp, gen, encoder, always=settings.llm_always) or []
+        sents = generate(resp, gen, encoder, always=settings.llm.always) or []
         written += len(sents)
         supported += sum(g.supported for g in sents)
         detail["generated"] = [g.to_dict() for g in sents]

@@ -46,7 +46,7 @@ def fetch_url_article(settings: Settings, url: str, feed_date: str | None = None
     if "html" not in got.content_type.lower() and not got.body.lstrip()[:1] == b"<":
         raise FetchError(f"{url}: not an HTML page ({got.content_type or 'no content type'})")
     article = extract_article(got.text(), normalize_url(url), feed_date)
-    return save_article(settings.data_dir, article)
+    return save_article(settings.paths.data_dir, article)
 
 
 @contextmanager
@@ -80,7 +80,7 @@ def add_feed(settings: Settings, url: str) -> str:
     url = normalize_url(url)
     parsed = _parse(url, settings)
     title = str(parsed.feed.get("title") or url)
-    with _state(settings.data_dir) as state:
+    with _state(settings.paths.data_dir) as state:
         state["feeds"].setdefault(url, {"items": {}})["title"] = title
     return title
 
@@ -95,7 +95,7 @@ def remove_feed(data_dir: Path, url: str) -> None:
 def update_feeds(settings: Settings, only: list[str] | None = None) -> FeedReport:
     """Fetch new or changed entries of every followed feed (or of ``only``)."""
     report = FeedReport()
-    with _state(settings.data_dir) as state:
+    with _state(settings.paths.data_dir) as state:
         feeds = state["feeds"]
         targets = [normalize_url(u) for u in only] if only else sorted(feeds)
         for url in targets:
@@ -129,7 +129,7 @@ def _update_one(settings: Settings, url: str, parsed: Any, feed: dict[str, Any],
         except RagError as exc:
             report.errors.append(str(exc))
             continue
-        rel = path.relative_to(settings.data_dir).as_posix()
+        rel = path.relative_to(settings.paths.data_dir).as_posix()
         items[link] = {"entry": digest, "path": rel}
         if what == "added":
             report.added.append(rel)

@@ -48,7 +48,7 @@ def test_prepare_caches_and_eval_reports(beir_dir: Path, fresh_index: Path, tmp_
     data = load_beir(beir_dir)
     s, ids = prepare(data, settings)
     assert sorted(ids.values()) == sorted(DOCS)
-    first = (s.index_dir / "CURRENT").read_text()
+    first = (s.paths.index_dir / "CURRENT").read_text()
     s2, _ = prepare(data, settings)
     assert (s2.index_dir / "CURRENT").read_text() == first  # cached, not rebuilt
     report = tmp_path / "report.json"

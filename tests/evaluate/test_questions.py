@@ -55,7 +55,7 @@ def test_load_questions(tmp_path: Path) -> None:
 
 def test_rows_for_modes() -> None:
     s = Settings.load()
-    assert rows_for("bm25", s) == [Row("bm25", s.rerank)]
+    assert rows_for("bm25", s) == [Row("bm25", s.search.rerank)]
     labels = [r.label for r in rows_for("all", s)]
     assert labels[:3] == ["dense", "bm25", "hybrid"] and labels[3].startswith("hybrid + ")
     with pytest.raises(RagError):

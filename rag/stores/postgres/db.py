@@ -68,9 +68,9 @@ def visible(alias: str = "d") -> str:
 def database_url(settings: Settings) -> str:
     """The URL every PostgreSQL path starts from; first, the optional extra must be installed."""
     require_extra("postgres", "psycopg", "pgvector")
-    if not settings.database_url:
+    if not settings.storage.database_url:
         raise RagError("the postgres store needs a database: set RAG_DATABASE_URL=postgresql://user@host/db")
-    return settings.database_url
+    return settings.storage.database_url
 
 
 def connect(url: str, *, autocommit: bool = True) -> Any:
