@@ -70,7 +70,7 @@ def load_st(ws: Workspace) -> Any:
     from rag.config import Settings
     from rag.embed import resolve
 
-    return SentenceTransformer(str(resolve(Settings.load().model).folder), device="cpu")
+    return SentenceTransformer(str(resolve(Settings.load().index.model).folder), device="cpu")
 
 
 def table(rows: list[Row], seconds: float, load: tuple[float, float]) -> None:
