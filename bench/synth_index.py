@@ -118,7 +118,7 @@ def publish(staged: Path, settings: Settings, export_name: str, kind: AnnKind) -
     gen = new.commit({
         "model": {"id": info.id, "dim": info.dim, "max_seq_length": info.max_seq_length,
                   "export": export_name},
-        "chunking": settings.chunking(), "ann": kind,
+        "chunking": settings.index.chunking(), "ann": kind,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "counts": {"documents": n_sources, "chunks": n_chunks, "files": n_sources},
         "documents": {}, "synthetic": True,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from rag.config import Settings
+from rag.config import Paths, Settings
 from rag.errors import BadQuery, RagError, UsageError
 from rag.stores import require_backend
 
@@ -35,7 +35,7 @@ def _settings(**kw: Any) -> Settings:
         s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
     except RagError as exc:
         raise UsageError(str(exc)) from None
-    require_backend(s)  # a missing optional extra is a one-line error naming it
+    require_backend(s.storage)  # a missing optional extra is a one-line error naming it
     return s
 
 
@@ -98,7 +98,7 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
                                 store=store, quiet=(quiet or as_json) or None), force)
     created = not s.paths.index_dir.exists()
     if s.storage.store == "faiss" and not created:
-        _warn_all(_damage(s), s.quiet)
+        _warn_all(_damage(s.paths), s.quiet)
     try:
         _run_build(s, as_json, full=full)
     except BaseException:
@@ -109,13 +109,13 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
         raise
 
 
-def _damage(s: Settings) -> list[str]:
+def _damage(paths: Paths) -> list[str]:
     """What `rag index` is about to repair, said before it does."""
     from rag.errors import IndexMissing
     from rag.stores.faiss.generation import current_generation, damage_message, damaged_files, read_manifest
 
     try:
-        gen = current_generation(s.paths.index_dir)
+        gen = current_generation(paths.index_dir)
         bad = damaged_files(gen, read_manifest(gen))
     except IndexMissing:
         return []
@@ -178,7 +178,7 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
                   llm_url=llm, llm_always=llm_always or None)
     filters = date_filters(outlet, file, since, until, now)
     searcher = Searcher(s)
-    response = prefer_recent(searcher, question, s, filters, recent, now)
+    response = prefer_recent(searcher, question, s.search, filters, recent, now)
     if s.llm.url:
         from rag.generate.answer import generate_for
 

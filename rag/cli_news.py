@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from rag.config import Settings
+from rag.config import SearchConfig, Settings
 from rag.dates import now_date, query_filters
 from rag.errors import RagError
 
@@ -34,11 +34,11 @@ def date_filters(outlet: list[str] | None, file: list[str] | None, since: str | 
     return query_filters(outlet, file, since, until, now)
 
 
-def prefer_recent(searcher: Searcher, question: str, settings: Settings, filters: Filters,
+def prefer_recent(searcher: Searcher, question: str, config: SearchConfig, filters: Filters,
                   half_life: float | None, now: str | None) -> Response:
     from rag.answer.recency import recent_search
 
-    return recent_search(searcher, question, settings.search, filters, half_life, now_date(now))
+    return recent_search(searcher, question, config, filters, half_life, now_date(now))
 
 
 def split_urls(items: list[str]) -> tuple[list[str], list[Path]]:

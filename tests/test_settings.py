@@ -55,4 +55,4 @@ def test_bad_values_are_refused_with_one_line() -> None:
 def test_settings_survive_pickling_and_keep_chunking() -> None:
     s = Settings.load(int8=True, chunk_overlap=2)
     assert pickle.loads(pickle.dumps(s)) == s
-    assert s.chunking() == {"chunk_tokens": 128, "chunk_overlap": 2, "int8": 1}
+    assert s.index.chunking() == {"chunk_tokens": 128, "chunk_overlap": 2, "int8": 1}

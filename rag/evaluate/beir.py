@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.config import Settings
+from rag.config import IndexConfig, Paths, Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import mean, ndcg_at_k, recall_at_k
 from rag.evaluate.rows import Row, RowResult, progress_bar
@@ -69,14 +69,14 @@ def cache_root() -> Path:
     return Path(base) / "rag" / "eval"
 
 
-def cache_key(corpus: Path, settings: Settings) -> str:
+def cache_key(corpus: Path, config: IndexConfig) -> str:
     from rag.embed import resolve
 
     h = hashlib.sha256()
     with open(corpus, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    h.update(json.dumps({"chunking": settings.chunking(), "model": resolve(settings.index.model).id},
+    h.update(json.dumps({"chunking": config.chunking(), "model": resolve(config.model).id},
                         sort_keys=True).encode())
     return h.hexdigest()[:20]
 
@@ -87,7 +87,7 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
     from rag.stores import index_exists, isolated
     from rag.ui.progress import cli_progress
 
-    root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings)}"
+    root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings.index)}"
     data_dir, index_dir = root / "data", root / "index"
     ids_file = root / "ids.json"
     if not ids_file.is_file():
@@ -99,7 +99,7 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
     s = isolated(s, data.name)  # never overwrite the main index
     if not index_exists(s):
         index_dir.mkdir(parents=True, exist_ok=True)
-        _reuse_export(settings, index_dir)
+        _reuse_export(settings.paths, index_dir)
         with cli_progress(settings.quiet) as progress:
             build(s, progress=progress)
     return s, ids
@@ -123,9 +123,9 @@ def _write_corpus(src: Path, dst: Path) -> dict[str, str]:
     return ids
 
 
-def _reuse_export(settings: Settings, index_dir: Path) -> None:
+def _reuse_export(paths: Paths, index_dir: Path) -> None:
     """Copy the ONNX export of the main index when there is one: exporting needs torch."""
-    src = settings.paths.index_dir / "models"
+    src = paths.index_dir / "models"
     if src.is_dir() and not (index_dir / "models").exists():
         shutil.copytree(src, index_dir / "models")
 

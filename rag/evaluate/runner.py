@@ -19,7 +19,7 @@ from rag.evaluate.rows import RowResult, rows_for
 
 def run_eval(settings: Settings, *, questions: Path | None = None, beir: Path | None = None,
              mode: str | None = None, report: Path | None = None) -> list[RowResult]:
-    rows = rows_for(mode, settings)
+    rows = rows_for(mode, settings.search)
     if beir is not None:
         from rag.evaluate.beir import evaluate_beir
 

@@ -50,14 +50,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def _entries(settings: Settings, paths: Sequence[Path] | None) -> list[FileEntry]:
+def _entries(data_dir: Path, paths: Sequence[Path] | None) -> list[FileEntry]:
     if paths is not None:
-        return [_entry(settings.paths.data_dir, p) for p in paths]
-    if not settings.paths.data_dir.is_dir():
-        raise RagError(f"data folder {settings.paths.data_dir} does not exist")
-    entries = discover(settings.paths.data_dir)
+        return [_entry(data_dir, p) for p in paths]
+    if not data_dir.is_dir():
+        raise RagError(f"data folder {data_dir} does not exist")
+    entries = discover(data_dir)
     if not entries:
-        raise RagError(f"no articles in {settings.paths.data_dir} (supported: .txt .md .html .htm .pdf .jsonl)")
+        raise RagError(f"no articles in {data_dir} (supported: .txt .md .html .htm .pdf .jsonl)")
     return entries
 
 
@@ -69,7 +69,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     store = open_store(settings)
     prev = store.previous(info, vectors=not full)
     prev_files = prev.files if prev else {}
-    entries = _entries(settings, paths)
+    entries = _entries(settings.paths.data_dir, paths)
     wanted = {e.path for e in entries}
     removed = set(remove)
     unknown = sorted(removed - set(prev_files))

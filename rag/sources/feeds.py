@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from rag.config import Settings
+from rag.config import FetchConfig, Settings
 from rag.errors import RagError
 from rag.sources.article import extract_article, feed_entry_date, normalize_url, save_article
 from rag.sources.fetch import FetchError, check_url, fetch
@@ -78,7 +78,7 @@ def list_feeds(data_dir: Path) -> list[dict[str, Any]]:
 def add_feed(settings: Settings, url: str) -> str:
     """Follow a feed (it is fetched and parsed first, so a wrong URL is refused now)."""
     url = normalize_url(url)
-    parsed = _parse(url, settings)
+    parsed = _parse(url, settings.fetch)
     title = str(parsed.feed.get("title") or url)
     with _state(settings.paths.data_dir) as state:
         state["feeds"].setdefault(url, {"items": {}})["title"] = title
@@ -102,7 +102,7 @@ def update_feeds(settings: Settings, only: list[str] | None = None) -> FeedRepor
             if url not in feeds:
                 raise RagError(f"not a followed feed: {url} (add it with `rag feed add`)")
             try:
-                parsed = _parse(url, settings)
+                parsed = _parse(url, settings.fetch)
             except RagError as exc:
                 report.errors.append(str(exc))
                 continue
@@ -145,10 +145,10 @@ def _entry_hash(entry: Any) -> str:
     return sha256_text(json.dumps(parts, sort_keys=True, default=str))[:24]
 
 
-def _parse(url: str, settings: Settings) -> Any:
+def _parse(url: str, config: FetchConfig) -> Any:
     import feedparser
 
-    got = fetch(url, settings.fetch, accept=FEED_ACCEPT)
+    got = fetch(url, config, accept=FEED_ACCEPT)
     parsed = feedparser.parse(got.body, response_headers={"content-location": got.final_url,
                                                          "content-type": got.content_type})
     if not parsed.entries and (parsed.bozo or not parsed.version):

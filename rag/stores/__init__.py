@@ -14,12 +14,12 @@ from rag.errors import require_extra
 from rag.stores.base import Manifest, Snapshot, Store
 
 if TYPE_CHECKING:
-    from rag.config import Settings
+    from rag.config import Settings, StoreConfig
 
 
-def require_backend(settings: Settings) -> None:
+def require_backend(config: StoreConfig) -> None:
     """The chosen store's optional packages are installed, or a one-line error naming the extra."""
-    if settings.storage.store == "postgres":
+    if config.store == "postgres":
         require_extra("postgres", "psycopg", "pgvector")
 
 
@@ -46,7 +46,7 @@ def isolated(settings: Settings, name: str) -> Settings:
     from rag.stores.postgres.db import database_url, with_schema
 
     safe = "".join(ch if ch.isalnum() else "_" for ch in name.lower())
-    return settings.with_(database_url=with_schema(database_url(settings), f"beir_{safe}"))
+    return settings.with_(database_url=with_schema(database_url(settings.storage), f"beir_{safe}"))
 
 
 class SnapshotHolder:

@@ -41,7 +41,7 @@ class FaissStore:
             manifest = read_manifest(gen)
             Manifest(manifest).compatible_with(model.id)
             damaged = set(damaged_files(gen, manifest))
-            if manifest.get("chunking") != self.settings.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
+            if manifest.get("chunking") != self.settings.index.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
                 return None
             db = ChunkDB(gen / "chunks.sqlite")
             try:
@@ -81,7 +81,7 @@ class FaissStore:
             final = new.commit({
                 "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length,
                           "export": result.export},
-                "chunking": s.chunking(),
+                "chunking": s.index.chunking(),
                 "ann": kind,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "counts": {"documents": len(result.sources), "chunks": len(result.chunks),

@@ -41,7 +41,7 @@ def copy_faiss_to_postgres(settings: Settings) -> str:
                          [embed_text(c, titles.get(c.path)) for c in chunks],
                          np.load(gen / "vectors.npy"), files,
                          {"migrated_from": gen.name, "build_seconds": manifest.get("build_seconds")})
-    chunking = manifest.get("chunking", settings.chunking())
+    chunking = manifest.get("chunking", settings.index.chunking())
     target = settings.with_(store="postgres", chunk_tokens=chunking.get("chunk_tokens"),
                             chunk_overlap=chunking.get("chunk_overlap"))
     return PostgresStore(target).commit(result)
