@@ -88,7 +88,7 @@ def rows_for(n: int, kind: str, m: dict[str, Any], flat: dict[str, Any], auto: s
 
 def run(base: np.ndarray, root: Path, sizes: list[int], hnsw_max: int, nq: int) -> tuple[list[Row], dict[str, Any]]:
     mix = Mixture(base)
-    threshold = Settings.load().ann_threshold
+    threshold = Settings.load().index.ann_threshold
     rows: list[Row] = []
     info: dict[str, Any] = {}
     for n in sizes:

@@ -154,7 +154,7 @@ class Workspace:
             from rag.embed import ensure_export, resolve
 
             base = self.root / "export"
-            ensure_export(base, resolve(Settings.load().model))
+            ensure_export(base, resolve(Settings.load().index.model))
             self._models = base / "models"
         return self._models
 

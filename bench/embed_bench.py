@@ -25,10 +25,10 @@ def chunk_texts(folder: Path, export: Path) -> list[str]:
     from rag.load import discover, load_files
 
     s = Settings.load(data_dir=folder)
-    sources = load_files(discover(folder), s.max_file_mb).sources
+    sources = load_files(discover(folder), s.index.max_file_mb).sources
     counter = ModelTokenCounter(export / "tokenizer.json")
     return [embed_text(c, src.metadata.title) for src in sources
-            for c in chunk_source(src, counter, s.chunk_tokens, s.chunk_overlap)]
+            for c in chunk_source(src, counter, s.index.chunk_tokens, s.index.chunk_overlap)]
 
 
 def builder_stage(texts: list[str], export: Path, dim: int) -> np.ndarray:

@@ -31,7 +31,7 @@ def synthetic_result(n: int, docs: list[dict[str, str]], base: np.ndarray, expor
     texts = [embed_text(c, by_path[c.path]) for c in chunks]
     mix = Mixture(base)
     vectors = np.concatenate(list(mix.chunks(len(chunks), seed)))
-    return BuildResult(resolve(Settings.load().model), export, sources, chunks, texts, vectors,
+    return BuildResult(resolve(Settings.load().index.model), export, sources, chunks, texts, vectors,
                        {s.path: s.content_hash for s in sources}, {"synthetic": True})
 
 

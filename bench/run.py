@@ -70,7 +70,7 @@ def load_st(ws: Workspace) -> Any:
     from rag.config import Settings
     from rag.embed import resolve
 
-    return SentenceTransformer(str(resolve(Settings.load().model).folder), device="cpu")
+    return SentenceTransformer(str(resolve(Settings.load().index.model).folder), device="cpu")
 
 
 def table(rows: list[Row], seconds: float, load: tuple[float, float]) -> None:
@@ -208,7 +208,7 @@ def main() -> int:
                 for kind in ("auto", "flat"):
                     idx = ws.index_dir(f"synth-{kind}")
                     s = Settings.load(index_dir=idx)
-                    chosen = "flat" if kind == "flat" else choose_kind(size["big"], s.ann, s.ann_threshold)
+                    chosen = "flat" if kind == "flat" else choose_kind(size["big"], s.index.ann, s.index.ann_threshold)
                     synth_index.publish(staged, s, ws.export_dir().name, chosen)
                     big[kind] = idx
             rows.extend(w.run(state["sample"], state["st"], big, size["questions"]))

@@ -102,11 +102,11 @@ def stage(folder: Path, n: int, docs: list[dict[str, str]], base: np.ndarray,
 
 
 def publish(staged: Path, settings: Settings, export_name: str, kind: AnnKind) -> tuple[Path, float]:
-    """A committed generation in ``settings.index_dir`` from the staged files (hard links) plus
+    """A committed generation in ``settings.paths.index_dir`` from the staged files (hard links) plus
     a ``kind`` vector index; returns the generation and the vector-index build seconds."""
-    info = resolve(settings.model)
+    info = resolve(settings.index.model)
     n_sources, n_chunks = (int(x) for x in (staged / "counts.txt").read_text().split())
-    new = NewGeneration(settings.index_dir)
+    new = NewGeneration(settings.paths.index_dir)
     for name in STAGED:
         os.link(staged / name, new.path / name)
     (new.path / "bm25").mkdir()
@@ -118,7 +118,7 @@ def publish(staged: Path, settings: Settings, export_name: str, kind: AnnKind) -
     gen = new.commit({
         "model": {"id": info.id, "dim": info.dim, "max_seq_length": info.max_seq_length,
                   "export": export_name},
-        "chunking": settings.chunking(), "ann": kind,
+        "chunking": settings.index.chunking(), "ann": kind,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "counts": {"documents": n_sources, "chunks": n_chunks, "files": n_sources},
         "documents": {}, "synthetic": True,

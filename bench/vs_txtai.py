@@ -84,7 +84,7 @@ def run(ws: Workspace, n_articles: int, rounds: int, n_questions: int,
     from rag.embed import resolve
 
     py = txtai_env.ensure(log)
-    model = str(resolve(Settings.load().model).folder)
+    model = str(resolve(Settings.load().index.model).folder)
     data = ws.root / "news-data"
     texts = news.write(data, n_articles)
     info: dict[str, Any] = {"articles": n_articles, "words": sum(len(t.split()) for t in texts),

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from rag.config import Settings
+from rag.config import Paths, Settings
 from rag.errors import BadQuery, RagError, UsageError
 from rag.stores import require_backend
 
@@ -35,14 +35,14 @@ def _settings(**kw: Any) -> Settings:
         s = Settings.load(**{k: v for k, v in kw.items() if v is not None})
     except RagError as exc:
         raise UsageError(str(exc)) from None
-    require_backend(s)  # a missing optional extra is a one-line error naming it
+    require_backend(s.storage)  # a missing optional extra is a one-line error naming it
     return s
 
 
 def _data_checked(s: Settings, force: bool = False) -> Settings:
     from rag.load.reader import check_data_dir
 
-    check_data_dir(s.data_dir, s.max_files, force)
+    check_data_dir(s.paths.data_dir, s.index.max_files, force)
     return s
 
 
@@ -96,26 +96,26 @@ def index(data: DataOpt = None, index: IndexOpt = None, model: ModelOpt = None,
     """Build the index, or update it: only new or changed articles are embedded."""
     s = _data_checked(_settings(data_dir=data, index_dir=index, model=model, ann=ann, workers=workers,
                                 store=store, quiet=(quiet or as_json) or None), force)
-    created = not s.index_dir.exists()
-    if s.store == "faiss" and not created:
-        _warn_all(_damage(s), s.quiet)
+    created = not s.paths.index_dir.exists()
+    if s.storage.store == "faiss" and not created:
+        _warn_all(_damage(s.paths), s.quiet)
     try:
         _run_build(s, as_json, full=full)
     except BaseException:
-        if created and not (s.index_dir / "CURRENT").exists():
+        if created and not (s.paths.index_dir / "CURRENT").exists():
             import shutil
 
-            shutil.rmtree(s.index_dir, ignore_errors=True)  # a failed first build leaves nothing
+            shutil.rmtree(s.paths.index_dir, ignore_errors=True)  # a failed first build leaves nothing
         raise
 
 
-def _damage(s: Settings) -> list[str]:
+def _damage(paths: Paths) -> list[str]:
     """What `rag index` is about to repair, said before it does."""
     from rag.errors import IndexMissing
     from rag.stores.faiss.generation import current_generation, damage_message, damaged_files, read_manifest
 
     try:
-        gen = current_generation(s.index_dir)
+        gen = current_generation(paths.index_dir)
         bad = damaged_files(gen, read_manifest(gen))
     except IndexMissing:
         return []
@@ -134,7 +134,7 @@ def add(paths: Annotated[list[str], typer.Argument(help="Files (copied into the 
 
     s = _settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None)
     urls, files = split_urls(paths)
-    placed = [place_in_data(s.data_dir, p) for p in files] + fetch_urls(s, urls)
+    placed = [place_in_data(s.paths.data_dir, p) for p in files] + fetch_urls(s, urls)
     _run_build(s, False, paths=placed)
 
 
@@ -148,10 +148,10 @@ def remove(paths: Annotated[list[str], typer.Argument(help="Files to remove (pat
 
     s = _data_checked(_settings(data_dir=data, index_dir=index, store=store, quiet=quiet or None))
     known = indexed_files(s)
-    missing = [p for p in paths if relative_in_data(s.data_dir, p) not in known]
+    missing = [p for p in paths if relative_in_data(s.paths.data_dir, p) not in known]
     if missing:
         raise RagError(f"not in the index: {', '.join(missing)}")
-    rels = [retire(s.data_dir, p) for p in paths]
+    rels = [retire(s.paths.data_dir, p) for p in paths]
     _run_build(s, False, paths=[], remove=rels)
 
 
@@ -178,8 +178,8 @@ def query(question: Annotated[str, typer.Argument(help="The question.")],
                   llm_url=llm, llm_always=llm_always or None)
     filters = date_filters(outlet, file, since, until, now)
     searcher = Searcher(s)
-    response = prefer_recent(searcher, question, s, filters, recent, now)
-    if s.llm_url:
+    response = prefer_recent(searcher, question, s.search, filters, recent, now)
+    if s.llm.url:
         from rag.generate.answer import generate_for
 
         generate_for(searcher, response, stream=not as_json)

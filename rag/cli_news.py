@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from rag.config import Settings
+from rag.config import SearchConfig, Settings
 from rag.dates import now_date, query_filters
 from rag.errors import RagError
 
@@ -34,11 +34,11 @@ def date_filters(outlet: list[str] | None, file: list[str] | None, since: str | 
     return query_filters(outlet, file, since, until, now)
 
 
-def prefer_recent(searcher: Searcher, question: str, settings: Settings, filters: Filters,
+def prefer_recent(searcher: Searcher, question: str, config: SearchConfig, filters: Filters,
                   half_life: float | None, now: str | None) -> Response:
     from rag.answer.recency import recent_search
 
-    return recent_search(searcher, question, settings.search, filters, half_life, now_date(now))
+    return recent_search(searcher, question, config, filters, half_life, now_date(now))
 
 
 def split_urls(items: list[str]) -> tuple[list[str], list[Path]]:
@@ -57,7 +57,7 @@ def fetch_urls(settings: Settings, urls: list[str]) -> list[Path]:
     placed = []
     for url in urls:
         path, what = fetch_url_article(settings, url)
-        print(f"{what}: {url} -> {path.relative_to(settings.data_dir).as_posix()}", file=sys.stderr)
+        print(f"{what}: {url} -> {path.relative_to(settings.paths.data_dir).as_posix()}", file=sys.stderr)
         placed.append(path)
     return placed
 
@@ -90,7 +90,7 @@ def feed_list(data: DataOpt = None,
     """The followed feeds, with how many articles each brought and when it was last updated."""
     from rag.sources.feeds import list_feeds
 
-    feeds = list_feeds(_settings(data_dir=data).data_dir)
+    feeds = list_feeds(_settings(data_dir=data).paths.data_dir)
     if as_json:
         print(json.dumps(feeds))
         return
@@ -105,7 +105,7 @@ def feed_remove(url: Annotated[str, typer.Argument(help="A followed feed URL.")]
     """Stop following a feed; its articles stay indexed (`rag remove` drops them)."""
     from rag.sources.feeds import remove_feed
 
-    remove_feed(_settings(data_dir=data).data_dir, url)
+    remove_feed(_settings(data_dir=data).paths.data_dir, url)
     print(f"no longer following {url}")
 
 
@@ -129,7 +129,7 @@ def _update(s: Settings, only: list[str] | None) -> None:
     print(f"feeds: {len(report.added)} added, {len(report.updated)} updated, {report.unchanged} unchanged, "
           f"{len(report.errors)} failed")
     if report.changed_paths():
-        _RUN_BUILD[0](s.with_(quiet=True), False, paths=[s.data_dir / p for p in report.changed_paths()])
+        _RUN_BUILD[0](s.with_(quiet=True), False, paths=[s.paths.data_dir / p for p in report.changed_paths()])
     if report.errors:  # after indexing what did arrive; cron sees exit 1
         raise RagError(f"{len(report.errors)} feed or article fetch(es) failed (see the warnings above)")
 
@@ -147,7 +147,7 @@ def timeline(question: Annotated[str, typer.Argument(help="The question.")],
     from rag.answer.timeline import build_timeline
 
     s = _settings(data_dir=data, index_dir=index, top_k=k)
-    tl = build_timeline(Searcher(s), question, k=s.top_k, filters=date_filters(outlet, None, since, until, now))
+    tl = build_timeline(Searcher(s), question, k=s.search.top_k, filters=date_filters(outlet, None, since, until, now))
     if as_json:
         print(json.dumps(tl.to_dict(), ensure_ascii=False))
     else:

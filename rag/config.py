@@ -3,7 +3,8 @@
 Precedence: explicit overrides (CLI options) > environment variables > defaults. Every setting
 keeps its flat name (``RAG_TOP_K``, ``--top-k``, ``with_(top_k=...)``); ``FLAT`` maps it to its
 section, so a component can be handed only the section it reads (the retriever a
-``SearchConfig``, the web app a ``ServeConfig``...).
+``SearchConfig``, the web app a ``ServeConfig``...). Flat names are for loading and changing
+settings only; code reads a setting through its section (``settings.search.top_k``).
 """
 
 from __future__ import annotations
@@ -177,13 +178,6 @@ class Settings:
     llm: LlmConfig = field(default_factory=LlmConfig)
     quiet: bool = False
 
-    def __getattr__(self, name: str) -> Any:
-        """Flat read access (``settings.top_k``) for code that still takes the whole object."""
-        where = FLAT.get(name)
-        if where is None:
-            raise AttributeError(f"'Settings' has no setting '{name}'")
-        return getattr(getattr(self, where[0]), where[1])
-
     @classmethod
     def names(cls) -> list[str]:
         """Every flat setting name, in section order."""
@@ -223,9 +217,6 @@ class Settings:
         for section, changes in per_section.items():
             top[section] = replace(getattr(self, section), **changes)
         return replace(self, **top)
-
-    def chunking(self) -> dict[str, int]:
-        return self.index.chunking()
 
 
 def _coerce(name: str, current: Any, value: Any) -> Any:

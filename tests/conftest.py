@@ -21,7 +21,7 @@ def models_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rag.embed import ensure_export, resolve
 
     root = tmp_path_factory.mktemp("models")
-    ensure_export(root, resolve(Settings.load().model))
+    ensure_export(root, resolve(Settings.load().index.model))
     return root / "models"
 
 

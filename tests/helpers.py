@@ -127,10 +127,10 @@ def sample_data(tmp_path: Path, name: str = "data") -> Path:
 
 def rag_env(settings: Settings) -> dict[str, str]:
     """The environment that points a `rag` or app process at ``settings``' index."""
-    env = {**os.environ, "RAG_DATA": str(settings.data_dir), "RAG_INDEX": str(settings.index_dir),
-           "RAG_STORE": settings.store, "GRADIO_ANALYTICS_ENABLED": "False"}
-    if settings.database_url:
-        env["RAG_DATABASE_URL"] = settings.database_url
+    env = {**os.environ, "RAG_DATA": str(settings.paths.data_dir), "RAG_INDEX": str(settings.paths.index_dir),
+           "RAG_STORE": settings.storage.store, "GRADIO_ANALYTICS_ENABLED": "False"}
+    if settings.storage.database_url:
+        env["RAG_DATABASE_URL"] = settings.storage.database_url
     return env
 
 

@@ -81,13 +81,13 @@ class Searcher:
         """The response and the evidence features its no-answer decision was made from."""
         t0 = time.perf_counter()
         s = self.settings
-        k = k or s.top_k
-        mode = mode or s.mode
-        q = clean_question(question, s.max_query_chars)
+        k = k or s.search.top_k
+        mode = mode or s.search.mode
+        q = clean_question(question, s.search.max_query_chars)
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
         asked = analyse(q)
-        ranked = self.rank(snap, q, qvec, mode, max(s.candidates, k), filters)
+        ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters)
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
@@ -153,7 +153,7 @@ class Searcher:
             vec = snap.vectors(c.row)
             sh = shingles(ch.text)
             dup = next((g for g in groups if g.chunk.path != ch.path
-                        and same_information(g.vec, vec, g.sh, sh, self.settings.group_threshold)),
+                        and same_information(g.vec, vec, g.sh, sh, self.settings.search.group_threshold)),
                        None)
             if dup is not None:
                 if ch.path not in {x.path for x in dup.also}:

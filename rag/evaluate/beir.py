@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.config import Settings
+from rag.config import IndexConfig, Paths, Settings
 from rag.errors import RagError
 from rag.evaluate.metrics import mean, ndcg_at_k, recall_at_k
 from rag.evaluate.rows import Row, RowResult, progress_bar
@@ -69,14 +69,14 @@ def cache_root() -> Path:
     return Path(base) / "rag" / "eval"
 
 
-def cache_key(corpus: Path, settings: Settings) -> str:
+def cache_key(corpus: Path, config: IndexConfig) -> str:
     from rag.embed import resolve
 
     h = hashlib.sha256()
     with open(corpus, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
-    h.update(json.dumps({"chunking": settings.chunking(), "model": resolve(settings.model).id},
+    h.update(json.dumps({"chunking": config.chunking(), "model": resolve(config.model).id},
                         sort_keys=True).encode())
     return h.hexdigest()[:20]
 
@@ -87,7 +87,7 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
     from rag.stores import index_exists, isolated
     from rag.ui.progress import cli_progress
 
-    root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings)}"
+    root = cache_root() / f"{data.name}-{cache_key(data.corpus, settings.index)}"
     data_dir, index_dir = root / "data", root / "index"
     ids_file = root / "ids.json"
     if not ids_file.is_file():
@@ -99,7 +99,7 @@ def prepare(data: BeirData, settings: Settings) -> tuple[Settings, dict[str, str
     s = isolated(s, data.name)  # never overwrite the main index
     if not index_exists(s):
         index_dir.mkdir(parents=True, exist_ok=True)
-        _reuse_export(settings, index_dir)
+        _reuse_export(settings.paths, index_dir)
         with cli_progress(settings.quiet) as progress:
             build(s, progress=progress)
     return s, ids
@@ -123,9 +123,9 @@ def _write_corpus(src: Path, dst: Path) -> dict[str, str]:
     return ids
 
 
-def _reuse_export(settings: Settings, index_dir: Path) -> None:
+def _reuse_export(paths: Paths, index_dir: Path) -> None:
     """Copy the ONNX export of the main index when there is one: exporting needs torch."""
-    src = settings.index_dir / "models"
+    src = paths.index_dir / "models"
     if src.is_dir() and not (index_dir / "models").exists():
         shutil.copytree(src, index_dir / "models")
 
@@ -161,11 +161,11 @@ def evaluate_beir(settings: Settings, folder: Path,
             nd, rc, details = [], [], []
             t0 = time.perf_counter()
             for qid in qids:
-                q = clean_question(data.queries[qid], s.max_query_chars)
+                q = clean_question(data.queries[qid], s.search.max_query_chars)
                 qvec = snap.encoder.encode([q])[0]
                 # Enough chunks to fill RECALL_AT distinct documents; the first stage's own
-                # depth (settings.candidates) only grows, so the top of the list is unchanged.
-                depth = max(s.candidates, RECALL_AT * per_doc)
+                # depth (settings.search.candidates) only grows, so the top of the list is unchanged.
+                depth = max(s.search.candidates, RECALL_AT * per_doc)
                 while True:
                     ranked = searcher.rank(snap, q, qvec, row.mode, depth)  # type: ignore[arg-type]
                     docs = doc_ranking(ranked.cands, paths, ids)
@@ -180,4 +180,4 @@ def evaluate_beir(settings: Settings, folder: Path,
             results.append(RowResult(row, {"nDCG@10": mean(nd), "Recall@100": mean(rc)},
                                      time.perf_counter() - t0, details))
     title = f"BEIR {data.name}: {len(qids)} test queries, {len(ids)} documents"
-    return title, results, {"beir": str(folder), "index": str(s.index_dir)}
+    return title, results, {"beir": str(folder), "index": str(s.paths.index_dir)}

@@ -191,13 +191,13 @@ def evaluate_questions(settings: Settings, path: Path,
             texts = SourceTexts(snap)
             sc = score(questions, responses, texts)
             metrics = sc.row()
-            if settings.llm_url:  # generated answers next to the extractive ones (rag/generate)
+            if settings.llm.url:  # generated answers next to the extractive ones (rag/generate)
                 from rag.generate.evaluation import generation_scores
 
-                metrics.update(generation_scores(settings, snap.encoder, questions, responses,
+                metrics.update(generation_scores(settings.llm, snap.encoder, questions, responses,
                                                  sc.details, span_hit(texts)))
             results.append(RowResult(row, metrics, seconds, sc.details))
     n_ans = sum(q.answerable for q in questions)
     title = (f"{path.name}: {len(questions)} questions ({n_ans} answerable), "
-             f"data {settings.data_dir}")
-    return title, results, {"questions": str(path), "data_dir": str(settings.data_dir)}
+             f"data {settings.paths.data_dir}")
+    return title, results, {"questions": str(path), "data_dir": str(settings.paths.data_dir)}

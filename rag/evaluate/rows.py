@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.config import MODES, Settings
+from rag.config import MODES, SearchConfig
 from rag.errors import RagError
 
 ROW_MODES = ("all", *MODES)
@@ -32,14 +32,14 @@ class RowResult:
     details: list[dict[str, Any]] = field(default_factory=list)
 
 
-def rows_for(mode: str | None, settings: Settings) -> list[Row]:
+def rows_for(mode: str | None, config: SearchConfig) -> list[Row]:
     """One row for a named mode (with the configured second stage); every mode for "all"."""
-    mode = mode or settings.mode
+    mode = mode or config.mode
     if mode not in ROW_MODES:
         raise RagError(f"mode must be one of {', '.join(ROW_MODES)}, not '{mode}'")
     if mode != "all":
-        return [Row(mode, settings.rerank)]
-    second = settings.rerank if settings.rerank != "none" else "sentence"
+        return [Row(mode, config.rerank)]
+    second = config.rerank if config.rerank != "none" else "sentence"
     return [Row("dense", "none"), Row("bm25", "none"), Row("hybrid", "none"),
             Row("hybrid", second)]
 

@@ -19,7 +19,7 @@ from rag.evaluate.rows import RowResult, rows_for
 
 def run_eval(settings: Settings, *, questions: Path | None = None, beir: Path | None = None,
              mode: str | None = None, report: Path | None = None) -> list[RowResult]:
-    rows = rows_for(mode, settings)
+    rows = rows_for(mode, settings.search)
     if beir is not None:
         from rag.evaluate.beir import evaluate_beir
 
@@ -54,9 +54,11 @@ def print_table(title: str, results: list[RowResult]) -> None:
 
 def write_report(path: Path, title: str, settings: Settings, results: list[RowResult],
                  extra: dict[str, Any]) -> None:
-    retrieval = {k: getattr(settings, k) for k in (
-        "model", "top_k", "mode", "rerank", "cross_encoder", "chunk_tokens", "chunk_overlap",
-        "candidates", "rrf_k", "group_threshold")}
+    index, search = settings.index, settings.search
+    retrieval = {"model": index.model, "top_k": search.top_k, "mode": search.mode, "rerank": search.rerank,
+                 "cross_encoder": search.cross_encoder, "chunk_tokens": index.chunk_tokens,
+                 "chunk_overlap": index.chunk_overlap, "candidates": search.candidates,
+                 "rrf_k": search.rrf_k, "group_threshold": search.group_threshold}
     data = {"title": title, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "settings": retrieval, **extra,
             "rows": [{"label": r.row.label, "mode": r.row.mode, "rerank": r.row.rerank,

@@ -65,7 +65,7 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
     from rag.generate.client import from_config
 
     gen = from_config(searcher.settings.llm)
-    if gen is None or not should_generate(resp, searcher.settings.llm_always):
+    if gen is None or not should_generate(resp, searcher.settings.llm.always):
         return
 
     started: list[bool] = []
@@ -78,7 +78,7 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
         sys.stderr.flush()
 
     try:
-        generate(resp, gen, searcher.snapshot().encoder, always=searcher.settings.llm_always,
+        generate(resp, gen, searcher.snapshot().encoder, always=searcher.settings.llm.always,
                  on_token=echo if stream else None)
     finally:
         if started:

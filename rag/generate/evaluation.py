@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rag.config import Settings
+from rag.config import LlmConfig
 from rag.embed import Encoder
 from rag.evaluate.metrics import mean
 from rag.generate.answer import generate
@@ -22,18 +22,18 @@ from rag.records import Response
 SpanHit = Callable[[Any, str, int, int], bool]  # (question, path, start, end) -> carries evidence
 
 
-def generation_scores(settings: Settings, encoder: Encoder, questions: Sequence[Any],
+def generation_scores(config: LlmConfig, encoder: Encoder, questions: Sequence[Any],
                       responses: Sequence[Response], details: list[dict[str, Any]],
                       hit: SpanHit) -> dict[str, float]:
     """Generate for each response, verify, and score; each detail gets its generated sentences."""
-    gen = from_config(settings.llm)
+    gen = from_config(config)
     if gen is None:
         return {}
     written = supported = 0
     gen_ok: list[float] = []
     ext_ok: list[float] = []
     for q, resp, detail in zip(questions, responses, details, strict=True):
-        sents = generate(resp, gen, encoder, always=settings.llm_always) or []
+        sents = generate(resp, gen, encoder, always=config.always) or []
         written += len(sents)
         supported += sum(g.supported for g in sents)
         detail["generated"] = [g.to_dict() for g in sents]

@@ -42,7 +42,7 @@ class BuildReport:
 def build(settings: Settings, *, full: bool = False, paths: Sequence[Path] | None = None,
           remove: Sequence[str] = (), progress: Progress | None = None) -> BuildReport:
     """Index the data folder (or only ``paths``; dropping ``remove``) into a new state."""
-    with writer_lock(settings.index_dir, quiet=settings.quiet):
+    with writer_lock(settings.paths.index_dir, quiet=settings.quiet):
         return _build_locked(settings, full, paths, remove, progress or _no_progress)
 
 
@@ -50,14 +50,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def _entries(settings: Settings, paths: Sequence[Path] | None) -> list[FileEntry]:
+def _entries(data_dir: Path, paths: Sequence[Path] | None) -> list[FileEntry]:
     if paths is not None:
-        return [_entry(settings.data_dir, p) for p in paths]
-    if not settings.data_dir.is_dir():
-        raise RagError(f"data folder {settings.data_dir} does not exist")
-    entries = discover(settings.data_dir)
+        return [_entry(data_dir, p) for p in paths]
+    if not data_dir.is_dir():
+        raise RagError(f"data folder {data_dir} does not exist")
+    entries = discover(data_dir)
     if not entries:
-        raise RagError(f"no articles in {settings.data_dir} (supported: .txt .md .html .htm .pdf .jsonl)")
+        raise RagError(f"no articles in {data_dir} (supported: .txt .md .html .htm .pdf .jsonl)")
     return entries
 
 
@@ -65,11 +65,11 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
                   remove: Sequence[str], progress: Progress) -> BuildReport:
     t0 = time.perf_counter()
     report = BuildReport()
-    info = resolve(settings.model)
+    info = resolve(settings.index.model)
     store = open_store(settings)
     prev = store.previous(info, vectors=not full)
     prev_files = prev.files if prev else {}
-    entries = _entries(settings, paths)
+    entries = _entries(settings.paths.data_dir, paths)
     wanted = {e.path for e in entries}
     removed = set(remove)
     unknown = sorted(removed - set(prev_files))
@@ -79,10 +79,10 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     to_load: list[FileEntry] = []
     for i, e in enumerate(entries):
         progress("checking files", i, len(entries))
-        h = file_hash(e) if e.size <= settings.max_file_mb * 1024 * 1024 else f"size:{e.size}"
+        h = file_hash(e) if e.size <= settings.index.max_file_mb * 1024 * 1024 else f"size:{e.size}"
         if full or prev_files.get(e.path) != h:
             to_load.append(e)
-    loaded = load_files(to_load, settings.max_file_mb)
+    loaded = load_files(to_load, settings.index.max_file_mb)
     report.warnings = loaded.warnings
 
     # Files that survive untouched: listed (or, for add/remove, not mentioned) and unchanged.
@@ -102,7 +102,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
                      + loaded.sources, key=lambda s: s.path)
     if not sources:
         raise RagError("nothing to index: every file was skipped (see the warnings above)"
-                       if report.warnings else f"no articles to index in {settings.data_dir}")
+                       if report.warnings else f"no articles to index in {settings.paths.data_dir}")
     files = {p: h for p, h in prev_files.items() if p in kept}
     files.update({p: h for p, h in loaded.file_hashes.items() if p in reloaded})
 
@@ -119,7 +119,7 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
 def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
            files: dict[str, str], progress: Progress, report: BuildReport) -> BuildResult:
     """Chunk every source, then embed each chunk text the index does not have yet (once)."""
-    export = ensure_export(settings.index_dir, info, settings.int8)
+    export = ensure_export(settings.paths.index_dir, info, settings.index.int8)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []
     for i, s in enumerate(sources):
@@ -128,8 +128,8 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     titles = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
-    vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.workers,
-                                             progress, "embedding", settings.threads, settings.int8)
+    vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.index.workers,
+                                             progress, "embedding", settings.index.threads, settings.index.int8)
     report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 

@@ -19,12 +19,12 @@ def index_status(settings: Settings) -> dict[str, Any]:
     generation, manifest, indexed, docs = st.generation, st.manifest, st.files, st.documents
     damaged, integrity = st.damaged, st.integrity
     unreadable = bool(set(damaged) & {"chunks.sqlite", "manifest.json"})  # what is indexed is unknown
-    on_disk = {} if unreadable else {e.path: e for e in discover(settings.data_dir)}
+    on_disk = {} if unreadable else {e.path: e for e in discover(settings.paths.data_dir)}
     changed = sorted(p for p, e in on_disk.items() if p in indexed
-                     and e.size <= settings.max_file_mb * 1024 * 1024 and file_hash(e) != indexed[p])
+                     and e.size <= settings.index.max_file_mb * 1024 * 1024 and file_hash(e) != indexed[p])
     return {
-        "index": str(settings.index_dir),
-        "data": str(settings.data_dir),
+        "index": str(settings.paths.index_dir),
+        "data": str(settings.paths.data_dir),
         "generation": generation,
         "documents": manifest["counts"]["documents"],
         "chunks": manifest["counts"]["chunks"],

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from rag.config import Settings
+from rag.config import FetchConfig, Settings
 from rag.errors import RagError
 from rag.sources.article import extract_article, feed_entry_date, normalize_url, save_article
 from rag.sources.fetch import FetchError, check_url, fetch
@@ -46,7 +46,7 @@ def fetch_url_article(settings: Settings, url: str, feed_date: str | None = None
     if "html" not in got.content_type.lower() and not got.body.lstrip()[:1] == b"<":
         raise FetchError(f"{url}: not an HTML page ({got.content_type or 'no content type'})")
     article = extract_article(got.text(), normalize_url(url), feed_date)
-    return save_article(settings.data_dir, article)
+    return save_article(settings.paths.data_dir, article)
 
 
 @contextmanager
@@ -78,9 +78,9 @@ def list_feeds(data_dir: Path) -> list[dict[str, Any]]:
 def add_feed(settings: Settings, url: str) -> str:
     """Follow a feed (it is fetched and parsed first, so a wrong URL is refused now)."""
     url = normalize_url(url)
-    parsed = _parse(url, settings)
+    parsed = _parse(url, settings.fetch)
     title = str(parsed.feed.get("title") or url)
-    with _state(settings.data_dir) as state:
+    with _state(settings.paths.data_dir) as state:
         state["feeds"].setdefault(url, {"items": {}})["title"] = title
     return title
 
@@ -95,14 +95,14 @@ def remove_feed(data_dir: Path, url: str) -> None:
 def update_feeds(settings: Settings, only: list[str] | None = None) -> FeedReport:
     """Fetch new or changed entries of every followed feed (or of ``only``)."""
     report = FeedReport()
-    with _state(settings.data_dir) as state:
+    with _state(settings.paths.data_dir) as state:
         feeds = state["feeds"]
         targets = [normalize_url(u) for u in only] if only else sorted(feeds)
         for url in targets:
             if url not in feeds:
                 raise RagError(f"not a followed feed: {url} (add it with `rag feed add`)")
             try:
-                parsed = _parse(url, settings)
+                parsed = _parse(url, settings.fetch)
             except RagError as exc:
                 report.errors.append(str(exc))
                 continue
@@ -129,7 +129,7 @@ def _update_one(settings: Settings, url: str, parsed: Any, feed: dict[str, Any],
         except RagError as exc:
             report.errors.append(str(exc))
             continue
-        rel = path.relative_to(settings.data_dir).as_posix()
+        rel = path.relative_to(settings.paths.data_dir).as_posix()
         items[link] = {"entry": digest, "path": rel}
         if what == "added":
             report.added.append(rel)
@@ -145,10 +145,10 @@ def _entry_hash(entry: Any) -> str:
     return sha256_text(json.dumps(parts, sort_keys=True, default=str))[:24]
 
 
-def _parse(url: str, settings: Settings) -> Any:
+def _parse(url: str, config: FetchConfig) -> Any:
     import feedparser
 
-    got = fetch(url, settings.fetch, accept=FEED_ACCEPT)
+    got = fetch(url, config, accept=FEED_ACCEPT)
     parsed = feedparser.parse(got.body, response_headers={"content-location": got.final_url,
                                                          "content-type": got.content_type})
     if not parsed.entries and (parsed.bozo or not parsed.version):

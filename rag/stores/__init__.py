@@ -1,6 +1,6 @@
 """Where a built index lives and how it is read back; the one place a backend is named.
 
-``open_store(settings)`` picks the backend from ``settings.store``; everything else talks to the
+``open_store(settings)`` picks the backend from ``settings.storage.store``; everything else talks to the
 ``Store`` and ``Snapshot`` protocols of ``rag.stores.base``. Backends are imported only when
 chosen, so a cold `rag query` never loads psycopg, and a missing extra is named in one line.
 """
@@ -14,17 +14,17 @@ from rag.errors import require_extra
 from rag.stores.base import Manifest, Snapshot, Store
 
 if TYPE_CHECKING:
-    from rag.config import Settings
+    from rag.config import Settings, StoreConfig
 
 
-def require_backend(settings: Settings) -> None:
+def require_backend(config: StoreConfig) -> None:
     """The chosen store's optional packages are installed, or a one-line error naming the extra."""
-    if settings.store == "postgres":
+    if config.store == "postgres":
         require_extra("postgres", "psycopg", "pgvector")
 
 
 def open_store(settings: Settings) -> Store:
-    if settings.store == "postgres":
+    if settings.storage.store == "postgres":
         from rag.stores.postgres.store import PostgresStore
 
         return PostgresStore(settings)
@@ -40,13 +40,13 @@ def index_exists(settings: Settings) -> bool:
 
 def isolated(settings: Settings, name: str) -> Settings:
     """Settings whose index cannot overwrite the main one (an evaluation corpus's own index):
-    the folder store already uses ``settings.index_dir``; the database store gets its own schema."""
-    if settings.store != "postgres":
+    the folder store already uses ``settings.paths.index_dir``; the database store gets its own schema."""
+    if settings.storage.store != "postgres":
         return settings
     from rag.stores.postgres.db import database_url, with_schema
 
     safe = "".join(ch if ch.isalnum() else "_" for ch in name.lower())
-    return settings.with_(database_url=with_schema(database_url(settings), f"beir_{safe}"))
+    return settings.with_(database_url=with_schema(database_url(settings.storage), f"beir_{safe}"))
 
 
 class SnapshotHolder:

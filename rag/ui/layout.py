@@ -54,9 +54,9 @@ def make_blocks(app: App) -> gr.Blocks:
                                     for q in EXAMPLES]
                 with gr.Accordion("Options and filters", open=False, elem_id="filters"):
                     with gr.Row():
-                        top_k = gr.Slider(1, 20, value=app.settings.top_k, step=1,
+                        top_k = gr.Slider(1, 20, value=app.settings.search.top_k, step=1,
                                           label="Number of passages", elem_id="top-k")
-                        mode = gr.Dropdown(list(MODES), value=app.settings.mode, label="Retrieval mode")
+                        mode = gr.Dropdown(list(MODES), value=app.settings.search.mode, label="Retrieval mode")
                     with gr.Row():
                         outlet = gr.Dropdown(outlets, multiselect=True, label="Outlet", value=[])
                         file = gr.Dropdown(paths, multiselect=True, label="File", value=[])
@@ -83,7 +83,7 @@ def make_blocks(app: App) -> gr.Blocks:
                     rebuild = gr.Button("Rebuild index", variant="primary", elem_id="rebuild-btn")
                 rebuild_msg = gr.HTML(elem_id="rebuild-msg")
                 with gr.Accordion("Add articles", open=True):
-                    upload = gr.File(label=f"Upload articles (up to {app.settings.max_upload_mb} MB each)",
+                    upload = gr.File(label=f"Upload articles (up to {app.settings.serve.max_upload_mb} MB each)",
                                      file_count="multiple", file_types=sorted(FORMATS), elem_id="upload")
                     upload_btn = gr.Button("Add uploaded files", elem_id="upload-btn")
                     upload_msg = gr.HTML(elem_id="upload-msg")
@@ -110,7 +110,7 @@ def make_blocks(app: App) -> gr.Blocks:
         for btn, q in zip(example_btns, EXAMPLES, strict=True):
             searched.append(btn.click(None, None, [question, status], js=_js_value(q, SEARCHING),
                       api_visibility="private").then(app.search_ui, search_in, search_out, **search_kw))
-        if app.settings.llm_url:  # then the LLM's answer, streamed and verified (rag/generate)
+        if app.settings.llm.url:  # then the LLM's answer, streamed and verified (rag/generate)
             for ev in searched:
                 ev.then(app.generate_ui, state, answer, api_visibility="private", show_progress="hidden")
         pick.change(app.source, [pick, state], source, api_visibility="private",
@@ -146,7 +146,7 @@ def make_blocks(app: App) -> gr.Blocks:
         news_ui.wire(news, news_parts, refresh_out, _js_value(WORKING))
         demo.load(app.refresh, None, refresh_out, api_visibility="private", show_progress="hidden")
 
-        default_k, default_mode = app.settings.top_k, app.settings.mode
+        default_k, default_mode = app.settings.search.top_k, app.settings.search.mode
 
         def search(question: str, k: int = default_k, mode: str = default_mode,
                    outlet: list[str] | None = None, file: list[str] | None = None,

@@ -41,7 +41,7 @@ class News:
 
         try:
             return [[f["url"], f["title"] or "", f["items"], f["updated"] or "never"]
-                    for f in list_feeds(self.app.settings.data_dir)]
+                    for f in list_feeds(self.app.settings.paths.data_dir)]
         except (OSError, ValueError, RagError):
             return []
 
@@ -59,7 +59,7 @@ class News:
         from rag.sources.feeds import remove_feed
 
         try:
-            remove_feed(self.app.settings.data_dir, (url or "").strip())
+            remove_feed(self.app.settings.paths.data_dir, (url or "").strip())
         except RagError as exc:
             return (*self.app._refuse(f"Feed: {render.sentence(str(exc))}", 1), self.feeds())
         return (render.message(f"No longer following {url.strip()}; its articles stay indexed."),
@@ -74,7 +74,7 @@ class News:
         def go() -> Any:
             report = update_feeds(self.app.settings, [url] if url else None)
             errors.extend(report.errors)
-            paths = [self.app.settings.data_dir / p for p in report.changed_paths()]
+            paths = [self.app.settings.paths.data_dir / p for p in report.changed_paths()]
             return self.app._build(progress, paths=paths)
 
         out = self.app._run("Feeds", go, clear=("",))

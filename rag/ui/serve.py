@@ -22,15 +22,15 @@ def ensure_index(settings: Settings) -> None:
     if not index_exists(settings):
         from rag.ui.progress import cli_progress
 
-        print("no index yet: building it from", settings.data_dir)
+        print("no index yet: building it from", settings.paths.data_dir)
         with cli_progress(settings.quiet) as progress:
             build(settings, progress=progress)
 
 
 def launch(settings: Settings, block: bool = True) -> Any:
-    """Start the app on settings.host:port (127.0.0.1 unless told otherwise)."""
+    """Start the app on settings.serve.host:port (127.0.0.1 unless told otherwise)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    accounts = parse_accounts(settings.auth)
+    accounts = parse_accounts(settings.serve.auth)
     check_exposure(settings.serve, accounts)
     ensure_index(settings)
     from starlette.middleware import Middleware
@@ -42,8 +42,8 @@ def launch(settings: Settings, block: bool = True) -> Any:
     demo = make_blocks(app)
     demo.queue(default_concurrency_limit=8)
     auth = [(a.user, a.password) for a in accounts] or None
-    return demo.launch(server_name=settings.host, server_port=settings.port, auth=auth,
+    return demo.launch(server_name=settings.serve.host, server_port=settings.serve.port, auth=auth,
                        auth_message="Sign in to search the news articles." if auth else None,
                        css=render.CSS, head=render.HEAD, prevent_thread_lock=not block,
-                       max_file_size=f"{settings.max_upload_mb}mb", show_error=False, quiet=True,
+                       max_file_size=f"{settings.serve.max_upload_mb}mb", show_error=False, quiet=True,
                        footer_links=["api"], app_kwargs={"middleware": [Middleware(LoginThrottle)]})

@@ -49,7 +49,7 @@ class App:
         self.settings = settings
         self.searcher = Searcher(settings)
         self.build_lock = threading.Lock()
-        self.accounts = parse_accounts(settings.auth)
+        self.accounts = parse_accounts(settings.serve.auth)
 
     def role(self, user: str | None) -> str:
         return role_of(self.settings.serve, self.accounts, user)
@@ -59,7 +59,7 @@ class App:
         if self.role(user) == "editor":
             return None
         return ("This account can search and read sources; adding, removing and rebuilding "
-                "need an editor account." if not self.settings.read_only else
+                "need an editor account." if not self.settings.serve.read_only else
                 "This app is read-only: articles cannot be added, removed or rebuilt here.")
 
     def warm(self) -> None:
@@ -83,7 +83,7 @@ class App:
             filters = query_filters(outlets, files, date_from, date_to,
                                     names=("'Published from'", "'Published until'"))
             mode_ok = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
-            resp = self.searcher.search(question, k=mode_ok.top_k, mode=mode_ok.mode, filters=filters)
+            resp = self.searcher.search(question, k=mode_ok.search.top_k, mode=mode_ok.search.mode, filters=filters)
         except RagError as exc:
             return fail(render.sentence(str(exc)))
         except Exception as exc:
@@ -103,10 +103,10 @@ class App:
 
         gen = from_config(self.settings.llm)
         resp = response_from_state(state) if state and state.get("results") else None
-        if gen is None or resp is None or not should_generate(resp, self.settings.llm_always):
+        if gen is None or resp is None or not should_generate(resp, self.settings.llm.always):
             return
         try:
-            for text in drafts(resp, gen, self.searcher.snapshot().encoder, always=self.settings.llm_always):
+            for text in drafts(resp, gen, self.searcher.snapshot().encoder, always=self.settings.llm.always):
                 yield render.draft_block(text)
         except RagError as exc:
             yield render.answer_block(resp) + render.message(render.sentence(str(exc)), error=True)
@@ -142,7 +142,7 @@ class App:
         try:
             s = self.settings.with_(mode=mode or None, top_k=None if k is None else int(k))
             filters = query_filters(outlet, file, since, until, names=("'since'", "'until'"))
-            resp = self.searcher.search(question, k=s.top_k, mode=s.mode, filters=filters)
+            resp = self.searcher.search(question, k=s.search.top_k, mode=s.search.mode, filters=filters)
         except RagError as exc:
             raise gr.Error(render.sentence(str(exc)), print_exception=False) from None
         except Exception as exc:
@@ -204,7 +204,7 @@ class App:
             return self._refuse(why, 1)
         if not paths:
             return self._refuse("Choose one or more files to upload first.", 1)
-        limit = self.settings.max_upload_mb
+        limit = self.settings.serve.max_upload_mb
         for path in paths:
             if path.suffix.lower() not in FORMATS:
                 return self._refuse(f"{path.name} is not an article file this app reads ({SUFFIXES}).", 1)
@@ -217,7 +217,7 @@ class App:
             contents = [p.read_bytes() for p in paths]
             for p, content in zip(paths, contents, strict=True):
                 check_article(p.name, content)  # all checked before any is kept
-            saved = [save_new(self.settings.data_dir, p.name, c) for p, c in zip(paths, contents, strict=True)]
+            saved = [save_new(self.settings.paths.data_dir, p.name, c) for p, c in zip(paths, contents, strict=True)]
             return self._build(progress, paths=saved)
 
         return self._run("Upload", go, clear=(None,))
@@ -231,14 +231,14 @@ class App:
         if not text:
             return self._refuse("Paste the article text first.", 2)
         body = f"{title}\n\n{text}\n".encode()
-        if len(body) > self.settings.max_upload_mb * 1024 * 1024:
+        if len(body) > self.settings.serve.max_upload_mb * 1024 * 1024:
             return self._refuse(f"That text is larger than the upload limit of "
-                                f"{self.settings.max_upload_mb} MB.", 2)
+                                f"{self.settings.serve.max_upload_mb} MB.", 2)
 
         def go() -> BuildReport:
             name = re.sub(r"[\W_]+", "-", title)[:60].strip("-") or "article"  # a title, not a path
             check_article(f"{name}.txt", body)
-            saved = save_new(self.settings.data_dir, sanitize_name(f"{name}.txt"), body)
+            saved = save_new(self.settings.paths.data_dir, sanitize_name(f"{name}.txt"), body)
             return self._build(progress, paths=[saved])
 
         return self._run("Add article", go, clear=("", ""))
@@ -250,7 +250,7 @@ class App:
             return self._refuse("Choose an article to remove first.", 0)
 
         def go() -> BuildReport:
-            rel = retire(self.settings.data_dir, source_file(path))
+            rel = retire(self.settings.paths.data_dir, source_file(path))
             return self._build(progress, paths=[], remove=[rel])
 
         return self._run("Remove", go)

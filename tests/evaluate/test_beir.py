@@ -48,9 +48,9 @@ def test_prepare_caches_and_eval_reports(beir_dir: Path, fresh_index: Path, tmp_
     data = load_beir(beir_dir)
     s, ids = prepare(data, settings)
     assert sorted(ids.values()) == sorted(DOCS)
-    first = (s.index_dir / "CURRENT").read_text()
+    first = (s.paths.index_dir / "CURRENT").read_text()
     s2, _ = prepare(data, settings)
-    assert (s2.index_dir / "CURRENT").read_text() == first  # cached, not rebuilt
+    assert (s2.paths.index_dir / "CURRENT").read_text() == first  # cached, not rebuilt
     report = tmp_path / "report.json"
     results = run_eval(settings, beir=beir_dir, mode="all", report=report)
     assert [r.row for r in results][:3] == [Row("dense", "none"), Row("bm25", "none"),

@@ -55,11 +55,11 @@ def test_load_questions(tmp_path: Path) -> None:
 
 def test_rows_for_modes() -> None:
     s = Settings.load()
-    assert rows_for("bm25", s) == [Row("bm25", s.rerank)]
-    labels = [r.label for r in rows_for("all", s)]
+    assert rows_for("bm25", s.search) == [Row("bm25", s.search.rerank)]
+    labels = [r.label for r in rows_for("all", s.search)]
     assert labels[:3] == ["dense", "bm25", "hybrid"] and labels[3].startswith("hybrid + ")
     with pytest.raises(RagError):
-        rows_for("nope", s)
+        rows_for("nope", s.search)
 
 
 def test_answer_accuracy_needs_the_evidence_in_the_answer_itself() -> None:

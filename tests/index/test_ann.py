@@ -114,8 +114,8 @@ def test_auto_switch_and_forced_kinds() -> None:
 
 
 def test_settings_accept_ivf_and_refuse_nonsense() -> None:
-    assert Settings.load(ann="ivf").ann == "ivf"
-    assert Settings.load(ann_threshold="1000").ann_threshold == 1000
+    assert Settings.load(ann="ivf").index.ann == "ivf"
+    assert Settings.load(ann_threshold="1000").index.ann_threshold == 1000
     with pytest.raises(RagError):
         Settings.load(ann="annoy")
     with pytest.raises(RagError):

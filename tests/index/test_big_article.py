@@ -49,7 +49,7 @@ def test_a_1mb_article_indexes_in_bounded_memory(tmp_path: Path, fresh_index: Pa
     assert report["embedded"] < report["chunks"]  # recurring chunk texts were embedded once
     assert peak_mb <= 500, f"peak RSS {peak_mb:.0f} MB"
     s = Settings.load(data_dir=data, index_dir=fresh_index)
-    db = ChunkDB(current_generation(s.index_dir) / "chunks.sqlite")
+    db = ChunkDB(current_generation(s.paths.index_dir) / "chunks.sqlite")
     src = db.source("long.txt")
     assert src is not None
     assert all(src.text[c.start:c.end] == c.text for c in db.all_chunks())

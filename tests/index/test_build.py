@@ -64,7 +64,7 @@ def test_incremental_sequence_equals_full_rebuild(tmp_path: Path, fresh_index: P
     full = s.with_(index_dir=full_index)
     build(full, full=True)
     assert ranked(full) == incremental
-    a, b = current_generation(s.index_dir), current_generation(full_index)
+    a, b = current_generation(s.paths.index_dir), current_generation(full_index)
     assert read_manifest(a)["documents"] == read_manifest(b)["documents"]
     va, vb = np.load(a / "vectors.npy"), np.load(b / "vectors.npy")
     assert va.shape == vb.shape and np.allclose(va, vb, atol=1e-5)

@@ -19,7 +19,7 @@ KILLS = int(os.environ.get("RAG_TEST_KILLS", "15"))
 
 
 def _check(settings: Settings, allowed: list[dict[str, str]]) -> None:
-    gen = current_generation(settings.index_dir)
+    gen = current_generation(settings.paths.index_dir)
     docs = read_manifest(gen)["documents"]
     assert docs in allowed, "index is neither the old nor the new generation"
     r = Searcher(settings).search("report on the reconstruction of the bridge", k=3)

@@ -21,9 +21,10 @@ def test_updates_fetch_new_and_changed_entries_only(tmp_path: Path) -> None:
         first = update_feeds(s)
         assert len(first.added) == 2 and not first.updated and not first.errors
         for rel in first.added:
-            line = json.loads((s.data_dir / rel).read_text())
+            line = json.loads((s.paths.data_dir / rel).read_text())
             assert line["url"].startswith(site.base) and line["date"] == "2017-03-16"
-        assert {json.loads((s.data_dir / r).read_text())["date_source"] for r in first.added} == {"feed", "metadata"}
+        data = s.paths.data_dir
+        assert {json.loads((data / r).read_text())["date_source"] for r in first.added} == {"feed", "metadata"}
 
         site.hits.clear()
         again = update_feeds(s)
@@ -42,13 +43,13 @@ def test_updates_fetch_new_and_changed_entries_only(tmp_path: Path) -> None:
             ("Valmora mourns (corrected)", "/2017/03/16/valmora-toll", "2017-03-16T13:00:00Z")]))
         changed = update_feeds(s)
         assert changed.updated and not changed.added
-        assert "120 people" in (s.data_dir / changed.updated[0]).read_text()
-        assert len(list((s.data_dir / "web").rglob("*.jsonl"))) == 2
+        assert "120 people" in (s.paths.data_dir / changed.updated[0]).read_text()
+        assert len(list((s.paths.data_dir / "web").rglob("*.jsonl"))) == 2
 
-        assert [f["url"] for f in list_feeds(s.data_dir)] == [site.url("/atom")]
+        assert [f["url"] for f in list_feeds(s.paths.data_dir)] == [site.url("/atom")]
         with pytest.raises(RagError, match="not an RSS or Atom feed"):
             add_feed(s, site.url("/river/first-report"))
-        remove_feed(s.data_dir, site.url("/atom"))
-        assert list_feeds(s.data_dir) == []
+        remove_feed(s.paths.data_dir, site.url("/atom"))
+        assert list_feeds(s.paths.data_dir) == []
         with pytest.raises(RagError, match="not a followed feed"):
-            remove_feed(s.data_dir, site.url("/atom"))
+            remove_feed(s.paths.data_dir, site.url("/atom"))

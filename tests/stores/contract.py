@@ -69,7 +69,7 @@ class StoreContract:
     def test_build_answers_with_exact_citations(self, make_settings: Any) -> None:
         s = make_settings("a")
         report = build(s)
-        assert (report.documents, report.added) == (5, sorted(p.name for p in s.data_dir.glob("*.txt")))
+        assert (report.documents, report.added) == (5, sorted(p.name for p in s.paths.data_dir.glob("*.txt")))
         searcher = Searcher(s)
         snap = searcher.snapshot()
         assert snap.n_chunks == report.chunks == len(snap.chunk_paths)
@@ -78,11 +78,11 @@ class StoreContract:
             assert resp.results
             for r in resp.results:
                 c = r.citation
-                assert (s.data_dir / c.path).read_text(encoding="utf-8")[c.start:c.end] == r.text
+                assert (s.paths.data_dir / c.path).read_text(encoding="utf-8")[c.start:c.end] == r.text
                 assert snap.source(c.path).text[c.start:c.end] == r.text
                 assert all(c.start <= hs < he <= c.end for hs, he in r.highlights)
             for a in resp.answer:
-                assert (s.data_dir / a.path).read_text(encoding="utf-8")[a.start:a.end] == a.text
+                assert (s.paths.data_dir / a.path).read_text(encoding="utf-8")[a.start:a.end] == a.text
 
 
     def test_incremental_add_change_remove_equals_full_rebuild(self, make_settings: Any, tmp_path: Path) -> None:
@@ -143,12 +143,12 @@ class StoreContract:
         if store == "postgres":
             import psycopg
 
-            with psycopg.connect(s.database_url, autocommit=True) as c:
+            with psycopg.connect(s.storage.database_url, autocommit=True) as c:
                 c.execute("UPDATE rag_meta SET schema_version = 99")
         else:
             from rag.stores.faiss.generation import FORMAT_VERSION, MANIFEST, current_generation
 
-            m = current_generation(s.index_dir) / MANIFEST
+            m = current_generation(s.paths.index_dir) / MANIFEST
             m.write_text(m.read_text(encoding="utf-8").replace(f'"format_version": {FORMAT_VERSION}',
                                                                '"format_version": 99'),
                          encoding="utf-8")

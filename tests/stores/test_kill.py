@@ -57,8 +57,8 @@ def test_kill_dash_nine_leaves_only_whole_commits(tmp_path: Path, make_settings:
     flip(data, 0)
     s = make_settings("kill", data)
     build(s)
-    assert s.database_url
-    url = s.database_url
+    assert s.storage.database_url
+    url = s.storage.database_url
     writer_url = url + ("&" if "?" in url else "?") + f"application_name={WRITER}"
     env = {**rag_env(s), "RAG_DATABASE_URL": writer_url}
     states = [live_documents(url)]

@@ -91,9 +91,9 @@ def test_a_replica_can_tell_whether_the_database_holds_an_index(tmp_path: Path, 
     from rag.stores.postgres.status import has_index
 
     s = replica(tmp_path, "h", models_cache, pg_url)
-    assert not has_index(s)
+    assert not has_index(s.storage)
     build(s)
-    assert has_index(s)
+    assert has_index(s.storage)
 
 
 def test_a_second_index_in_its_own_schema_leaves_the_first_alone(tmp_path: Path, models_cache: Path,
@@ -106,6 +106,6 @@ def test_a_second_index_in_its_own_schema_leaves_the_first_alone(tmp_path: Path,
     other = main.with_(database_url=with_schema(pg_url, "beir_test"), data_dir=tmp_path / "other")
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "one.txt").write_text(ARTICLE, encoding="utf-8")
-    assert not has_index(other)
+    assert not has_index(other.storage)
     build(other)
-    assert set(pg_files(other)) == {"one.txt"} and len(pg_files(main)) == 5
+    assert set(pg_files(other.storage)) == {"one.txt"} and len(pg_files(main.storage)) == 5

@@ -31,7 +31,7 @@ def test_schema_1_is_upgraded_in_place(pg_url: str, tmp_path: Path, fresh_index:
         n_chunks = conn.execute("SELECT count(*) FROM rag_chunks").fetchone()[0]
     finally:
         conn.close()
-    (s.data_dir / "new.txt").write_text("Ferry strike\n\nFerry crews walked out on Monday over pay, "
+    (s.paths.data_dir / "new.txt").write_text("Ferry strike\n\nFerry crews walked out on Monday over pay, "
                                         "the union said.\n", encoding="utf-8")
     again = build(s)
     assert again.added == ["new.txt"] and again.embedded < first.embedded  # old vectors reused

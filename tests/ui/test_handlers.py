@@ -82,7 +82,7 @@ def test_api_search_is_the_cli_json(app: App) -> None:
 
 
 def test_writes_refuse_bad_input_without_touching_the_data(app: App, tmp_path: Path) -> None:
-    before = sorted(p.name for p in app.settings.data_dir.iterdir())
+    before = sorted(p.name for p in app.settings.paths.data_dir.iterdir())
     exe = tmp_path / "tool.exe"
     exe.write_bytes(b"MZ")
     big = tmp_path / "big.txt"
@@ -100,7 +100,7 @@ def test_writes_refuse_bad_input_without_touching_the_data(app: App, tmp_path: P
     for out, expected in cases:
         assert expected in out[0] and 'role="alert"' in out[0]
         assert "documents indexed" in out[5]  # the document list is still refreshed
-    assert sorted(p.name for p in app.settings.data_dir.iterdir()) == before
+    assert sorted(p.name for p in app.settings.paths.data_dir.iterdir()) == before
 
 
 def test_failed_build_is_a_message(app: App, monkeypatch: pytest.MonkeyPatch) -> None:

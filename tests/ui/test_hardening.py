@@ -80,7 +80,7 @@ def test_api_and_cli_agree_on_limits(app: App) -> None:
 
 
 def test_rejected_paste_and_upload_are_not_kept(app: App, tmp_path: Path) -> None:
-    before = sorted(p.name for p in app.settings.data_dir.rglob("*"))
+    before = sorted(p.name for p in app.settings.paths.data_dir.rglob("*"))
     out = app.add_text("Menu", "Share this\nSubscribe\nRead more")
     assert "Not adding" in out[0] and "chrome" in out[0] and 'role="alert"' in out[0], out[0]
     good, chrome = tmp_path / "good.txt", tmp_path / "chrome.html"
@@ -88,24 +88,24 @@ def test_rejected_paste_and_upload_are_not_kept(app: App, tmp_path: Path) -> Non
     chrome.write_text("<html><head><title>x</title></head><body><script>var a = 1;</script></body></html>")
     out = app.upload([str(good), str(chrome)])
     assert "Not adding chrome.html: no article text" in out[0], out[0]
-    assert sorted(p.name for p in app.settings.data_dir.rglob("*")) == before  # neither kept
+    assert sorted(p.name for p in app.settings.paths.data_dir.rglob("*")) == before  # neither kept
 
 
 def test_roles_decide_who_may_write(app: App) -> None:
     s = app.settings.with_(auth="ed:pw1:editor,vi:pw2:viewer,old:pw3")
     roles = App.__new__(App)
-    roles.settings, roles.accounts = s, parse_accounts(s.auth)
+    roles.settings, roles.accounts = s, parse_accounts(s.serve.auth)
     assert [roles.role(u) for u in ("ed", "vi", "old", None, "stranger")] == \
         ["editor", "viewer", "editor", "viewer", "viewer"]
-    assert role_of(s.with_(read_only=True).serve, parse_accounts(s.auth), "ed") == "viewer"
+    assert role_of(s.with_(read_only=True).serve, parse_accounts(s.serve.auth), "ed") == "viewer"
     assert role_of(app.settings.serve, [], None) == "editor"  # loopback, no --auth: the local user
 
     viewer = App(s)
-    before = sorted(p.name for p in s.data_dir.iterdir())
+    before = sorted(p.name for p in s.paths.data_dir.iterdir())
     for out in (viewer.rebuild(False, user="vi"), viewer.remove("004_67eed8baa2c05698.txt", user="vi"),
                 viewer.add_text("T", "text " * 50, user="vi"), viewer.upload(["x.txt"], user="vi")):
         assert "need an editor account" in out[0] and 'role="alert"' in out[0]
-    assert sorted(p.name for p in s.data_dir.iterdir()) == before
+    assert sorted(p.name for p in s.paths.data_dir.iterdir()) == before
     ro = App(app.settings.with_(read_only=True))
     assert "read-only" in ro.rebuild(False)[0]
     assert json.loads(viewer.api_search("which countries lifted restrictions?", k=2))["results"]

@@ -29,7 +29,7 @@ class FaissSnapshot:
         self.settings = settings
         self.gen = gen
         self.manifest: dict[str, Any] = read_manifest(gen)
-        self.model = resolve(settings.model)
+        self.model = resolve(settings.index.model)
         Manifest(self.manifest).compatible_with(self.model.id, self.model.dim)
         verify_files(gen, self.manifest)
         try:
@@ -40,7 +40,7 @@ class FaissSnapshot:
 
     @classmethod
     def open(cls, settings: Settings) -> FaissSnapshot:
-        return cls(settings, current_generation(settings.index_dir))
+        return cls(settings, current_generation(settings.paths.index_dir))
 
     @property
     def n_chunks(self) -> int:
@@ -69,7 +69,8 @@ class FaissSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, Manifest(self.manifest).int8)
+        s = self.settings
+        return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)
 
     @cached_property
     def metadata(self) -> dict[str, Metadata]:

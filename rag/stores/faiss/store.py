@@ -37,11 +37,11 @@ class FaissStore:
         files (FAISS, BM25) or one vector file is damaged, every article is reloaded (so the
         build commits a repaired generation) but intact vectors are still reused."""
         try:
-            gen = current_generation(self.settings.index_dir)
+            gen = current_generation(self.settings.paths.index_dir)
             manifest = read_manifest(gen)
             Manifest(manifest).compatible_with(model.id)
             damaged = set(damaged_files(gen, manifest))
-            if manifest.get("chunking") != self.settings.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
+            if manifest.get("chunking") != self.settings.index.chunking() or damaged & {MANIFEST, "chunks.sqlite"}:
                 return None
             db = ChunkDB(gen / "chunks.sqlite")
             try:
@@ -68,20 +68,20 @@ class FaissStore:
 
     def commit(self, result: BuildResult) -> str:
         s = self.settings
-        new = NewGeneration(s.index_dir)
+        new = NewGeneration(s.paths.index_dir)
         try:
             db = ChunkDB.create(new.path / "chunks.sqlite")
             db.write(result.sources, result.chunks, result.files)
             db.close()
             np.save(new.path / "vectors.npy", result.vectors)
-            kind = choose_kind(len(result.chunks), s.ann, s.ann_threshold)
+            kind = choose_kind(len(result.chunks), s.index.ann, s.index.ann_threshold)
             save_index(result.vectors, kind, new.path)
             BM25Index.build(result.texts).save(new.path)
             m = result.model
             final = new.commit({
                 "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length,
                           "export": result.export},
-                "chunking": s.chunking(),
+                "chunking": s.index.chunking(),
                 "ann": kind,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "counts": {"documents": len(result.sources), "chunks": len(result.chunks),
@@ -96,11 +96,11 @@ class FaissStore:
 
     # ---- reading the live generation ----------------------------------------------------------
     def exists(self) -> bool:
-        return (self.settings.index_dir / CURRENT).is_file()
+        return (self.settings.paths.index_dir / CURRENT).is_file()
 
     def generation(self) -> str | None:
         try:
-            return (self.settings.index_dir / CURRENT).read_text(encoding="utf-8").strip()
+            return (self.settings.paths.index_dir / CURRENT).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError):  # a garbled pointer is reported by open()
             return None
 
@@ -108,14 +108,14 @@ class FaissStore:
         return FaissSnapshot.open(self.settings)
 
     def files(self) -> dict[str, str]:
-        db = ChunkDB(current_generation(self.settings.index_dir) / "chunks.sqlite")
+        db = ChunkDB(current_generation(self.settings.paths.index_dir) / "chunks.sqlite")
         try:
             return db.files()
         finally:
             db.close()
 
     def status(self) -> StoreStatus:
-        gen = current_generation(self.settings.index_dir)
+        gen = current_generation(self.settings.paths.index_dir)
         st = StoreStatus(gen.name, read_manifest(gen), {}, {})
         st.damaged = damaged_files(gen, st.manifest)  # every byte checked: status is not on a hot path
         if st.damaged:

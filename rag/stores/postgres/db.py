@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import StoreConfig
 from rag.errors import IndexIncompatible, IndexMissing, RagError, require_extra
 
 SCHEMA_VERSION = 2  # 2: no rag_sentences (sentence vectors are made at query time)
@@ -65,12 +65,12 @@ def visible(alias: str = "d") -> str:
     return f"({alias}.born <= %(g)s AND ({alias}.dead IS NULL OR {alias}.dead > %(g)s))"
 
 
-def database_url(settings: Settings) -> str:
+def database_url(config: StoreConfig) -> str:
     """The URL every PostgreSQL path starts from; first, the optional extra must be installed."""
     require_extra("postgres", "psycopg", "pgvector")
-    if not settings.database_url:
+    if not config.database_url:
         raise RagError("the postgres store needs a database: set RAG_DATABASE_URL=postgresql://user@host/db")
-    return settings.database_url
+    return config.database_url
 
 
 def connect(url: str, *, autocommit: bool = True) -> Any:

@@ -26,10 +26,10 @@ from rag.stores.postgres.store import PostgresStore
 
 
 def copy_faiss_to_postgres(settings: Settings) -> str:
-    """Commit the live FAISS generation of ``settings.index_dir`` to ``settings.database_url``."""
-    gen = current_generation(settings.index_dir)
+    """Commit the live FAISS generation of ``settings.paths.index_dir`` to ``settings.storage.database_url``."""
+    gen = current_generation(settings.paths.index_dir)
     manifest = read_manifest(gen)
-    info = resolve(settings.model)
+    info = resolve(settings.index.model)
     Manifest(manifest).compatible_with(info.id, info.dim)
     db = ChunkDB(gen / "chunks.sqlite")
     try:
@@ -41,7 +41,7 @@ def copy_faiss_to_postgres(settings: Settings) -> str:
                          [embed_text(c, titles.get(c.path)) for c in chunks],
                          np.load(gen / "vectors.npy"), files,
                          {"migrated_from": gen.name, "build_seconds": manifest.get("build_seconds")})
-    chunking = manifest.get("chunking", settings.chunking())
+    chunking = manifest.get("chunking", settings.index.chunking())
     target = settings.with_(store="postgres", chunk_tokens=chunking.get("chunk_tokens"),
                             chunk_overlap=chunking.get("chunk_overlap"))
     return PostgresStore(target).commit(result)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"copied {s.index_dir} into the database as generation {name} in {time.perf_counter() - t0:.1f} s")
+    print(f"copied {s.paths.index_dir} into the database as generation {name} in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

@@ -115,8 +115,8 @@ class PgBM25:
                 part[t] = (idf * tfc).astype(np.float32)
             np.add.at(out, rows, part[t])
         if len(out):
-            top = np.argpartition(-out, min(len(out), self.snap.settings.candidates) - 1)
-            self.snap.vecs.prefetch(top[:self.snap.settings.candidates])
+            top = np.argpartition(-out, min(len(out), self.snap.settings.search.candidates) - 1)
+            self.snap.vecs.prefetch(top[:self.snap.settings.search.candidates])
         return out
 
     def idf(self, query: str) -> dict[str, float]:
@@ -133,7 +133,8 @@ class PgAnn:
     def __init__(self, snap: PgSnapshot) -> None:
         self.snap = snap
         s = snap.settings
-        self.kind = "flat" if s.ann == "flat" or (s.ann == "auto" and snap.n_chunks <= EXACT_MAX) else "hnsw"
+        ann = s.index.ann
+        self.kind = "flat" if ann == "flat" or (ann == "auto" and snap.n_chunks <= EXACT_MAX) else "hnsw"
 
     def __len__(self) -> int:
         return self.snap.n_chunks

@@ -147,7 +147,7 @@ class PgSnapshot:
 
     def __init__(self, settings: Settings, pool: pg_db.Pool) -> None:
         self.settings, self.pool = settings, pool
-        self.model = resolve(settings.model)
+        self.model = resolve(settings.index.model)
         meta = pool.run(pg_db.read_meta)
         self.generation = int(meta["generation"])
         self.manifest: dict[str, Any] = meta["manifest"]
@@ -215,4 +215,5 @@ class PgSnapshot:
 
     @cached_property
     def encoder(self) -> Encoder:
-        return load_encoder(self.settings.index_dir, self.model, self.settings.threads, Manifest(self.manifest).int8)
+        s = self.settings
+        return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)

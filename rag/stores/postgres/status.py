@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.config import Settings
+from rag.config import StoreConfig
 from rag.records import Metadata
 from rag.stores.postgres import db as pg_db
 
 
-def pg_files(settings: Settings) -> dict[str, str]:
-    conn = pg_db.connect(pg_db.database_url(settings))
+def pg_files(config: StoreConfig) -> dict[str, str]:
+    conn = pg_db.connect(pg_db.database_url(config))
     try:
         pg_db.read_meta(conn)
         return dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
@@ -18,13 +18,13 @@ def pg_files(settings: Settings) -> dict[str, str]:
         conn.close()
 
 
-def pg_state(settings: Settings) -> tuple[str, dict[str, Any], dict[str, str], dict[str, Metadata]]:
+def pg_state(config: StoreConfig) -> tuple[str, dict[str, Any], dict[str, str], dict[str, Metadata]]:
     """(generation name, manifest, indexed files, live documents' metadata), read consistently."""
     import psycopg
 
     from rag.errors import IndexMissing
 
-    conn = pg_db.connect(pg_db.database_url(settings))
+    conn = pg_db.connect(pg_db.database_url(config))
     try:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
@@ -40,12 +40,12 @@ def pg_state(settings: Settings) -> tuple[str, dict[str, Any], dict[str, str], d
         conn.close()
 
 
-def has_index(settings: Settings) -> bool:
+def has_index(config: StoreConfig) -> bool:
     """Whether the database holds a committed index (what the app checks at start-up instead of
     the FAISS store's ``CURRENT`` file: a replica must not rebuild from its own folder)."""
     from rag.errors import IndexMissing
 
-    conn = pg_db.connect(pg_db.database_url(settings))
+    conn = pg_db.connect(pg_db.database_url(config))
     try:
         return bool(pg_db.read_meta(conn)["generation"])
     except IndexMissing:

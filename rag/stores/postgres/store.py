@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import IndexConfig, Settings
 from rag.embed import ModelInfo
 from rag.errors import IndexMissing, RagError
 from rag.index.texts import vector_key
@@ -35,19 +35,19 @@ BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexe
 class PostgresStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.url = pg_db.database_url(settings)
+        self.url = pg_db.database_url(settings.storage)
         self._seen: int | None = None  # generation that previous() read, for the conflict check
         self._pool: pg_db.Pool | None = None  # for reading, opened by the first snapshot
 
     # ---- reading the live generation (status: rag.stores.postgres.status) ---------------------
     def exists(self) -> bool:
-        return has_index(self.settings)
+        return has_index(self.settings.storage)
 
     def files(self) -> dict[str, str]:
-        return pg_files(self.settings)
+        return pg_files(self.settings.storage)
 
     def status(self) -> StoreStatus:
-        generation, manifest, files, docs = pg_state(self.settings)
+        generation, manifest, files, docs = pg_state(self.settings.storage)
         return StoreStatus(generation, manifest, files, docs, [], "kept by PostgreSQL (no index files)")
 
     @property
@@ -76,7 +76,7 @@ class PostgresStore:
                     return None
                 self._seen = int(meta["generation"])
                 m = meta["manifest"]
-                if not compatible(m, model, self.settings) or not self._seen:
+                if not compatible(m, model, self.settings.index) or not self._seen:
                     return None
                 return self._load_previous(conn, vectors)
         finally:
@@ -146,15 +146,15 @@ class PostgresStore:
             _ensure_indexes(conn)
         _write_files(conn, result.files)
         conn.execute("UPDATE rag_meta SET generation = %s, manifest = %s, committed_at = now()",
-                     (gen, _json(manifest(result, self.settings, len(kept)))))
+                     (gen, _json(manifest(result, self.settings.index, len(kept)))))
         return gen, n_new
 
 
-def compatible(m: dict[str, Any], model: ModelInfo, settings: Settings) -> bool:
+def compatible(m: dict[str, Any], model: ModelInfo, config: IndexConfig) -> bool:
     """Same weights, dimensions and chunking: otherwise nothing can be reused."""
     built = m.get("model", {})
     return (str(built.get("id", "")).split("@")[-1] == model.id.split("@")[-1]
-            and built.get("dim") == model.dim and m.get("chunking") == settings.chunking())
+            and built.get("dim") == model.dim and m.get("chunking") == config.chunking())
 
 
 def fingerprint(src: Source, result: BuildResult, rows: list[int]) -> str:
@@ -167,11 +167,11 @@ def fingerprint(src: Source, result: BuildResult, rows: list[int]) -> str:
     return sha256_text(json.dumps(parts))
 
 
-def manifest(result: BuildResult, settings: Settings, kept: int) -> dict[str, Any]:
+def manifest(result: BuildResult, config: IndexConfig, kept: int) -> dict[str, Any]:
     m = result.model
     return {"format_version": FORMAT_VERSION, "store": "postgres",
             "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length, "export": result.export},
-            "chunking": settings.chunking(), "ann": "hnsw",
+            "chunking": config.chunking(), "ann": "hnsw",
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(result.sources), "chunks": len(result.chunks),
                        "files": len(result.files), "kept_documents": kept},
