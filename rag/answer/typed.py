@@ -46,7 +46,7 @@ ACTORS = frozenset({"GPE", "NORP", "PERSON", "ORG"})
 MAX_SENTENCES = 4  # a list answer: one sentence per member
 ANSWER_SENTENCES = 3
 ENTITY_BONUS = 0.1  # on the relevance scale: a sentence naming the answer entity comes first
-CITY_WORDS = frozenset({"city", "town", "capital", "village", "cities", "capitals"})
+CITY_WORDS = frozenset({"city", "cities", "town", "towns", "capital", "capitals", "village", "villages"})
 
 
 @dataclass
@@ -67,7 +67,7 @@ def read(question: Question, cands: Sequence[Candidate], chunks: Mapping[int, Ch
     top = [c.row for c in cands[:READ_DEPTH]]
     texts = [chunks[r] for r in top]
     found = mentions([c.text for c in texts]) if question.wants_entities else [() for _ in texts]
-    if question.focus and question.focus.rstrip("s") in CITY_WORDS:  # a city is not a country
+    if question.focus in CITY_WORDS:  # a city is not a country
         found = [tuple(m for m in ms if not is_country_name(m.text)) for ms in found]
     passages = read_passages(question, texts, [sentences[r] for r in top], qvec, found, key_idf)
     as_list = question.answer_type == "list"

@@ -51,3 +51,10 @@ def test_key_terms_leave_out_question_words_and_the_answer_noun() -> None:
 def test_degenerate_questions_do_not_crash(question: str) -> None:
     q = analyse(question)
     assert q.answer_type in ("other", "definition", "reason", "list")
+
+
+def test_city_questions_name_their_focus_in_any_number() -> None:
+    from rag.answer.typed import CITY_WORDS
+
+    for q in ("In which city did they meet?", "Which cities were struck?", "Which towns flooded?"):
+        assert analyse(q).focus in CITY_WORDS, q
