@@ -70,6 +70,7 @@ class Run:
     code: int
     out: str
     err: str
+    cpu: float = 0.0  # user + system seconds of the child and its children (with ``rss`` only)
 
 
 # Linux carries a process's peak RSS across fork+exec, so a child forked from this (large) process
@@ -80,8 +81,10 @@ pid = os.fork()
 if pid == 0:
     os.execvp(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
+import resource
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and every process it waited for
 with open(sys.argv[1], "w") as fh:
-    fh.write(str(usage.ru_maxrss))
+    fh.write(f"{usage.ru_maxrss} {kids.ru_utime + kids.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -102,9 +105,9 @@ def run_child(cmd: Sequence[str], env: dict[str, str] | None = None, timeout: fl
     except subprocess.TimeoutExpired as exc:
         code, out, err = -9, str(exc.stdout or ""), f"timed out after {timeout} s"
     wall = time.perf_counter() - t0
-    text = peak_file.read_text() if peak_file.exists() else ""
+    text = (peak_file.read_text() if peak_file.exists() else "").split()
     peak_file.unlink(missing_ok=True)
-    return Run(wall, int(text) * 1024 if text.strip() else 0, code, out, err)
+    return Run(wall, int(text[0]) * 1024 if text else 0, code, out, err, float(text[1]) if len(text) > 1 else 0.0)
 
 
 def interleaved(fns: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
@@ -154,7 +157,8 @@ class Workspace:
             from rag.embed import ensure_export, resolve
 
             base = self.root / "export"
-            ensure_export(base, resolve(Settings.load().index.model))
+            index = Settings.load().index
+            ensure_export(base, resolve(index.model), index.int8)  # the int8 model too, if used
             self._models = base / "models"
         return self._models
 

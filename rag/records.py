@@ -31,7 +31,7 @@ class Metadata:
     date_source: str | None = None  # provenance of ``date``: see rag.clean.dating.DATE_SOURCES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per chunk/file of a build: no __dict__ each
 class Source:
     """One loaded file: the text citations point into, and the body spans worth indexing.
 
@@ -48,7 +48,7 @@ class Source:
     extracted: bool = False  # True when ``text`` is not the file's own text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per chunk/file of a build: no __dict__ each
 class Chunk:
     """A passage that is embedded and searched; ``text == source.text[start:end]``."""
 

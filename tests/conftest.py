@@ -16,12 +16,14 @@ from tests.helpers import DATA
 
 @pytest.fixture(scope="session")
 def models_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export shared by every test index (copying it is cheaper than re-exporting)."""
+    """One ONNX export (with its int8 model when that is the default) shared by every test index:
+    copying it is cheaper than re-exporting."""
     from rag.config import Settings
     from rag.embed import ensure_export, resolve
 
     root = tmp_path_factory.mktemp("models")
-    ensure_export(root, resolve(Settings.load().index.model))
+    index = Settings.load().index
+    ensure_export(root, resolve(index.model), index.int8)
     return root / "models"
 
 

@@ -21,9 +21,12 @@ SHINGLE = 5
 CONTAINMENT = 0.5  # share of the smaller passage's word 5-grams found in the other
 
 
+_WORDS = re.compile(r"\w+")
+
+
 def shingles(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + SHINGLE]) for i in range(max(0, len(words) - SHINGLE + 1))}
+    words = _WORDS.findall(text.lower())
+    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
 def same_information(a_vec: np.ndarray, b_vec: np.ndarray, a_sh: set[tuple[str, ...]],

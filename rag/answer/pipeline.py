@@ -86,27 +86,28 @@ class Searcher:
         q = clean_question(question, s.search.max_query_chars)
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
+        rvec = self.reading_vector(snap, q, qvec)  # sentences are compared with this one
         asked = analyse(q)
-        ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters)
+        ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters, rvec)
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
-            self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
+            self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences,
                                 [c.row for c in ranked.cands[:typed.READ_DEPTH]])
-            reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, qvec, key_idf)
+            reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, rvec, key_idf)
             if reading is not None:
                 ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
         shown = [g.cand for g in groups]
         nearby = shown + [c for c in ranked.cands[:typed.CONTEXT_DEPTH] if c not in shown]
-        self.sentences.fill(snap.encoder, ranked.chunks, ranked.sentences,
+        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences,
                             [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]])
         if reading is None:  # other questions: the shown passages and a few more, for feedback
-            reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, qvec, key_idf)
+            reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, rvec, key_idf)
         meta = snap.metadata
         scored = score_sentences([g.chunk for g in groups],
                                  _stack([ranked.sentences[g.cand.row] for g in groups], snap),
-                                 qvec, q)
+                                 rvec, q)
         results: list[Result] = []
         for rank, (g, sents) in enumerate(zip(groups, scored, strict=True), start=1):
             best = best_spans(sents)
@@ -114,7 +115,7 @@ class Searcher:
                 rank=rank, score=g.cand.score, text=g.chunk.text,
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(c, meta) for c in g.also]))
-        ev = self._evidence(snap, q, qvec, ranked)
+        ev = self._evidence(snap, q, rvec, ranked)
         top_texts = [ranked.chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
         ok = (bool(results) and answerable(ev) and not unmatched_names(q, top_texts)
               and (reading is None or typed.has_answer(reading)))
@@ -131,26 +132,34 @@ class Searcher:
         return resp, ev
 
     def rank(self, snap: Snapshot, q: str, qvec: np.ndarray, mode: Mode, depth: int,
-             filters: Filters | None = None) -> Ranked:
-        """First stage, then the configured second stage over every candidate."""
+             filters: Filters | None = None, rvec: np.ndarray | None = None) -> Ranked:
+        """First stage, then the configured second stage over every candidate (``rvec``: the
+        question's reading vector, made here when the second stage reads sentences)."""
         cands = retrieve(snap, q, qvec, mode, depth, filters, config=self.settings.search)
         rows = [c.row for c in cands]
         chunks = snap.chunks(rows)
         reranker = get_reranker(self.settings.search)
-        sentences = self.sentences.fill(snap.encoder, chunks, {}, rows if reranker.uses_sentences else [])
+        sentences = self.sentences.fill(snap.reader, chunks, {}, rows if reranker.uses_sentences else [])
         meta = snap.metadata
         none = np.zeros((0, snap.model.dim), np.float32)
         passages = [Passage(_embedded(chunks[r], meta), sentences.get(r, none)) for r in rows]
-        cands = reranker.rerank(q, qvec, cands, passages)
+        if reranker.uses_sentences and rvec is None:
+            rvec = self.reading_vector(snap, q, qvec)
+        cands = reranker.rerank(q, qvec if rvec is None else rvec, cands, passages)
         return Ranked(cands, chunks, sentences)
+
+    @staticmethod
+    def reading_vector(snap: Snapshot, q: str, qvec: np.ndarray) -> np.ndarray:
+        """The question as the sentence reader embeds it (``qvec`` itself for an fp32 index)."""
+        return qvec if snap.reader is snap.encoder else snap.reader.encode([q])[0]
 
     def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[_Group]:
         groups: list[_Group] = []
-        for c in ranked.cands:
+        vectors = snap.vectors(np.array([c.row for c in ranked.cands], dtype=np.int64))  # one read
+        for c, vec in zip(ranked.cands, vectors, strict=True):
             ch = ranked.chunks[c.row]
             if any(overlapping(g.chunk, ch) for g in groups):
                 continue
-            vec = snap.vectors(c.row)
             sh = shingles(ch.text)
             dup = next((g for g in groups if g.chunk.path != ch.path
                         and same_information(g.vec, vec, g.sh, sh, self.settings.search.group_threshold)),
@@ -164,10 +173,10 @@ class Searcher:
         return groups
 
     @staticmethod
-    def _evidence(snap: Snapshot, q: str, qvec: np.ndarray, ranked: Ranked) -> Evidence:
+    def _evidence(snap: Snapshot, q: str, rvec: np.ndarray, ranked: Ranked) -> Evidence:
         """The same features in every mode (the first stage scores both sides for all)."""
         top = ranked.cands[:EVIDENCE_TOP]
-        sent = [best_sentence(qvec, ranked.sentences[c.row]) for c in top]
+        sent = [best_sentence(rvec, ranked.sentences[c.row]) for c in top]
         return evidence(snap.idf(q), sent, [c.dense for c in top],
                         [ranked.chunks[c.row].text for c in top], [c.bm25 for c in top])
 

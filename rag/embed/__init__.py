@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.embed.model import ModelInfo, offline, resolve
 
-__all__ = ["Encoder", "ModelInfo", "ensure_export", "load_encoder", "offline", "resolve"]
+__all__ = ["Encoder", "ModelInfo", "ensure_export", "load_encoder", "load_reader", "offline", "resolve"]
 
 
 class Encoder(Protocol):
@@ -81,3 +81,11 @@ def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0, int8: bool 
     if not (target / "model.onnx").is_file():
         raise IndexMissing(f"the index at {index_dir} has no model export: run `rag index`")
     return OnnxEncoder(target, threads=threads or None, quantized=int8, spin=False)
+
+
+def load_reader(index_dir: Path, info: ModelInfo, threads: int, int8: bool, encoder: Encoder) -> Encoder:
+    """The encoder that reads sentences at query time: always full precision. The int8 model
+    quantizes activations per call, which blurs short texts: with int8 sentence vectors the
+    headline question of the sample lost one of its three countries; chunks and questions keep
+    their recall at int8 (docs/performance.md). ``encoder`` is reused when it is fp32 already."""
+    return load_encoder(index_dir, info, threads, False) if int8 else encoder

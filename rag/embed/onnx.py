@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,14 @@ def read_config(onnx_dir: Path) -> dict[str, Any]:
 
 
 class OnnxEncoder:
-    """SentenceTransformer.encode, reproduced with onnxruntime + tokenizers (no torch import)."""
+    """SentenceTransformer.encode, reproduced with onnxruntime + tokenizers (no torch import).
+
+    The int8 model quantizes activations with one scale per call (dynamic quantization), so a
+    text batched with others would get a vector that depends on its batch-mates: an incremental
+    build would then differ from a full one. It therefore embeds each text in a call of its own,
+    ``threads`` calls at a time on one-thread sessions (no padding either); on this machine that
+    is 2.1x the fp32 batched speed, and vectors are identical for any batching or thread count.
+    """
 
     def __init__(self, onnx_dir: Path, threads: int | None = None, *, quantized: bool = False,
                  spin: bool = True) -> None:
@@ -65,7 +74,11 @@ class OnnxEncoder:
         opts = ort.SessionOptions()
         # CPUs this process may use (affinity-aware), not the host's count: avoids oversubscription.
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        opts.intra_op_num_threads = threads or cpus or 1
+        self.threads = threads or cpus or 1
+        self.per_text = quantized
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        opts.intra_op_num_threads = 1 if quantized else self.threads
         opts.inter_op_num_threads = 1  # sequential graph (ORT default); parallelism is inside each op
         opts.log_severity_level = 3
         if not spin:  # queries: idle threads sleep instead of spinning (a busy machine's tail latency)
@@ -103,6 +116,17 @@ class OnnxEncoder:
         if not items:
             return out
         ids = [e.ids for e in self._tokenizer.encode_batch(items)]
+        if self.per_text:
+            order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # long ones first: even load
+            if self.threads > 1 and len(ids) > 1:
+                with self._pool_lock:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="rag-embed")
+                rows = list(self._pool.map(lambda i: self._run([ids[i]]), order))
+            else:
+                rows = [self._run([ids[i]]) for i in order]
+            out[order] = np.concatenate(rows)
+            return out
         for idx in length_buckets([len(x) for x in ids], max(1, batch_size)):
             out[idx] = self._run([ids[i] for i in idx])
         return out

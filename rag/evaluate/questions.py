@@ -194,7 +194,7 @@ def evaluate_questions(settings: Settings, path: Path,
             if settings.llm.url:  # generated answers next to the extractive ones (rag/generate)
                 from rag.generate.evaluation import generation_scores
 
-                metrics.update(generation_scores(settings.llm, snap.encoder, questions, responses,
+                metrics.update(generation_scores(settings.llm, snap.reader, questions, responses,
                                                  sc.details, span_hit(texts)))
             results.append(RowResult(row, metrics, seconds, sc.details))
     n_ans = sum(q.answerable for q in questions)

@@ -78,7 +78,7 @@ def generate_for(searcher: Searcher, resp: Response, *, stream: bool = False) ->
         sys.stderr.flush()
 
     try:
-        generate(resp, gen, searcher.snapshot().encoder, always=searcher.settings.llm.always,
+        generate(resp, gen, searcher.snapshot().reader, always=searcher.settings.llm.always,
                  on_token=echo if stream else None)
     finally:
         if started:

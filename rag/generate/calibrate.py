@@ -103,7 +103,7 @@ def _swap_name(text: str, home: Chunk, corpus_names: Sequence[str]) -> str | Non
 
 def build_pairs(snap: Snapshot, paraphrases: Path = DEFAULT_PAIRS) -> list[Pair]:
     """Every labelled pair with its span features (the encoder runs once per pair)."""
-    encoder = snap.encoder
+    encoder = snap.reader
     chunks: list[Chunk] = [c for _, c in sorted(snap.chunks(range(snap.n_chunks)).items())]
     chunk_vecs = encoder.encode([c.text for c in chunks])
     corpus_names = [n for n, _ in Counter(n for c in chunks for n in names_in(c.text)).most_common()]

@@ -58,12 +58,20 @@ class BM25Index:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> BM25Index:
+        import logging
+
         import bm25s
 
-        tokens = [analyze(t) or ["\x00empty"] for t in texts]
+        # bm25s sets its own logger to DEBUG: once any library has configured the root logger,
+        # "Building index from tokens" would reach a user's terminal (even with --quiet).
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        # Word ids, not word strings: a build's token lists held ~17M short strings at 10,000
+        # articles (+500 MB); ids index the one copy of each word kept in ``vocab``.
+        vocab: dict[str, int] = {}
+        ids = [[vocab.setdefault(w, len(vocab)) for w in (analyze(t) or ["\x00empty"])] for t in texts]
         retriever = bm25s.BM25(method="lucene", k1=K1, b=B)
-        if tokens:
-            retriever.index(tokens, show_progress=False)
+        if ids:
+            retriever.index((ids, vocab), show_progress=False)
         return cls(retriever)
 
     @classmethod

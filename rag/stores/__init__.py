@@ -73,8 +73,9 @@ class SnapshotHolder:
             if self._snap is None or generation != self._generation:
                 snap = self._store.open()
                 old = self._snap
-                if (old is not None and "encoder" in old.__dict__
-                        and Manifest(old.manifest).int8 == Manifest(snap.manifest).int8):
-                    snap.__dict__["encoder"] = old.__dict__["encoder"]  # same model: keep ONNX
+                if old is not None and Manifest(old.manifest).int8 == Manifest(snap.manifest).int8:
+                    for name in ("encoder", "reader"):  # same model: keep the ONNX sessions
+                        if name in old.__dict__:
+                            snap.__dict__[name] = old.__dict__[name]
                 self._snap, self._generation = snap, generation
             return self._snap

@@ -155,7 +155,14 @@ class Snapshot(Protocol):
     def n_chunks(self) -> int: ...
 
     @property
-    def encoder(self) -> Encoder: ...
+    def encoder(self) -> Encoder:
+        """Embeds questions for the dense search, at the precision the index was built with."""
+        ...
+
+    @property
+    def reader(self) -> Encoder:
+        """Embeds a question and sentences for reading passages: always full precision."""
+        ...
 
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the ``k`` nearest chunks by cosine, among those ``filters`` keep."""

@@ -106,7 +106,7 @@ class App:
         if gen is None or resp is None or not should_generate(resp, self.settings.llm.always):
             return
         try:
-            for text in drafts(resp, gen, self.searcher.snapshot().encoder, always=self.settings.llm.always):
+            for text in drafts(resp, gen, self.searcher.snapshot().reader, always=self.settings.llm.always):
                 yield render.draft_block(text)
         except RagError as exc:
             yield render.answer_block(resp) + render.message(render.sentence(str(exc)), error=True)

@@ -83,7 +83,7 @@ def test_eval_scores_the_generated_answer_beside_the_extractive_one(llm_url: str
     responses = [searcher.search(q.question, k=3) for q in qs]
     details: list[dict] = [{}, {}]  # type: ignore[type-arg]
     snap = searcher.snapshot()
-    scores = generation_scores(settings.llm, snap.encoder, qs, responses, details, span_hit(SourceTexts(snap)))
+    scores = generation_scores(settings.llm, snap.reader, qs, responses, details, span_hit(SourceTexts(snap)))
     assert set(scores) == {"gen supported", "answer acc", "gen answer acc"}
     assert 0 < scores["gen supported"] <= 1 and scores["gen answer acc"] == 1.0
     assert details[0]["generated"] and details[1]["generated"] == []  # no-answer: not generated

@@ -23,7 +23,7 @@ def _results(searcher, question: str, must_contain: str, k: int = 5) -> tuple[Re
 
 
 def _check(searcher, answer: str, resp: Response) -> list[GeneratedSentence]:  # type: ignore[no-untyped-def]
-    return verify(answer, resp.results, searcher.snapshot().encoder)
+    return verify(answer, resp.results, searcher.snapshot().reader)
 
 
 def _assert_exact(searcher, g: GeneratedSentence, resp: Response, words: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.embed import Encoder, load_encoder, resolve
+from rag.embed import Encoder, load_encoder, load_reader, resolve
 from rag.errors import IndexIncompatible
 from rag.records import Chunk, Metadata, Source
 from rag.search.bm25 import BM25Index
@@ -71,6 +71,11 @@ class FaissSnapshot:
     def encoder(self) -> Encoder:
         s = self.settings
         return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)
+
+    @cached_property
+    def reader(self) -> Encoder:
+        s = self.settings
+        return load_reader(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8, self.encoder)
 
     @cached_property
     def metadata(self) -> dict[str, Metadata]:

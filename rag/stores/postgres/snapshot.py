@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.embed import Encoder, load_encoder, resolve
+from rag.embed import Encoder, load_encoder, load_reader, resolve
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.records import Chunk, Metadata, Source
 from rag.stores.base import Filters, Manifest, chunk_row, source_row
@@ -217,3 +217,8 @@ class PgSnapshot:
     def encoder(self) -> Encoder:
         s = self.settings
         return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)
+
+    @cached_property
+    def reader(self) -> Encoder:
+        s = self.settings
+        return load_reader(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8, self.encoder)
