@@ -93,14 +93,32 @@ def test_matches_sentence_transformers(encoder: OnnxEncoder, st_model: Any) -> N
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
-def test_int8_option_stays_close(export_dir: Path, encoder: OnnxEncoder, tmp_path: Path) -> None:
-    qdir = tmp_path / "q"
-    qdir.mkdir()
+@pytest.fixture(scope="module")
+def int8_dir(export_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    qdir = tmp_path_factory.mktemp("q")
     for name in (TOKENIZER_FILE, CONFIG_FILE):
         shutil.copy(export_dir / name, qdir / name)
     export_mod.quantize_int8(export_dir / MODEL_FILE, qdir / onnx_mod.INT8_FILE)
     cfg = json.loads((qdir / CONFIG_FILE).read_text(encoding="utf-8"))
     (qdir / CONFIG_FILE).write_text(json.dumps({**cfg, "int8_file": onnx_mod.INT8_FILE}), encoding="utf-8")
+    return qdir
+
+
+def test_int8_vectors_do_not_depend_on_batch_order_or_threads(int8_dir: Path) -> None:
+    """int8 activation scales are per call: each text gets its own call, so a text's vector is the
+    same whatever it is embedded with (an incremental build must equal a full one, exactly)."""
+    texts = varied_texts()[::6]
+    two = OnnxEncoder(int8_dir, threads=2, quantized=True)
+    together = two.encode(texts)
+    alone = np.vstack([two.encode([t]) for t in texts[:12]])
+    reordered = OnnxEncoder(int8_dir, threads=1, quantized=True).encode(texts[::-1])[::-1]
+    assert np.array_equal(together[:12], alone)
+    assert np.array_equal(together, reordered)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_option_stays_close(export_dir: Path, encoder: OnnxEncoder, int8_dir: Path) -> None:
+    qdir = int8_dir
     texts = varied_texts()[::8]
     cos = (OnnxEncoder(qdir, quantized=True).encode(texts) * encoder.encode(texts)).sum(axis=1)
     print(f"\nint8 vs fp32: min cosine {cos.min():.4f}, mean {cos.mean():.4f}")
