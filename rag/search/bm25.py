@@ -7,13 +7,15 @@ always agree; the index is saved inside the generation, next to the vectors it p
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from rag.search.scoring import K1, B
+from rag.search.scoring import K1, B, tf_part
 from rag.search.scoring import idf as lucene_idf
 from rag.search.topk import positive_top
 
@@ -58,20 +60,24 @@ class BM25Index:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> BM25Index:
+        """The bm25s "lucene" index of ``texts``, built here in two passes over compact arrays:
+        bm25s' own build held every token as a Python object plus three copies of the postings
+        (+506 MB at 176k chunks); this holds each document's distinct word ids and counts, then
+        writes the scores straight into their CSC place (same numbers: a test compares them)."""
         import logging
 
         import bm25s
 
         # bm25s sets its own logger to DEBUG: once any library has configured the root logger,
-        # "Building index from tokens" would reach a user's terminal (even with --quiet).
+        # its messages would reach a user's terminal (even with --quiet).
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        # Word ids, not word strings: a build's token lists held ~17M short strings at 10,000
-        # articles (+500 MB); ids index the one copy of each word kept in ``vocab``.
-        vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(w, len(vocab)) for w in (analyze(t) or ["\x00empty"])] for t in texts]
         retriever = bm25s.BM25(method="lucene", k1=K1, b=B)
-        if ids:
-            retriever.index((ids, vocab), show_progress=False)
+        vocab, scores = _csc_scores(texts)
+        retriever.scores = scores
+        retriever.nonoccurrence_array = None
+        vocab.setdefault("", len(vocab))  # as bm25s: the empty token ends the vocabulary
+        retriever.vocab_dict = vocab
+        retriever.unique_token_ids_set = set(vocab.values())
         return cls(retriever)
 
     @classmethod
@@ -108,3 +114,40 @@ class BM25Index:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         return positive_top(self.scores(query), k)
+
+
+def _csc_scores(texts: Sequence[str]) -> tuple[dict[str, int], dict[str, Any]]:
+    """Vocabulary and bm25s' score matrix (documents x words, CSC): pass one keeps each document's
+    distinct word ids and counts, pass two writes every score at its column's next free place."""
+    vocab: dict[str, int] = {}
+    words, counts, sizes, lengths = array("i"), array("f"), array("q"), array("q")
+    for text in texts:
+        toks = analyze(text) or ["\x00empty"]
+        ids = np.fromiter((vocab.setdefault(w, len(vocab)) for w in toks), np.int32, len(toks))
+        u, c = np.unique(ids, return_counts=True)
+        words.frombytes(u.tobytes())
+        counts.frombytes(c.astype(np.float32).tobytes())
+        sizes.append(len(u))
+        lengths.append(len(toks))
+    n = len(sizes)
+    word = np.frombuffer(words, dtype=np.int32)
+    tf = np.frombuffer(counts, dtype=np.float32)
+    df = np.bincount(word, minlength=len(vocab))
+    idf = np.array([lucene_idf(n, int(d)) for d in df], dtype=np.float32)
+    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    data = np.empty(len(word), dtype=np.float32)
+    rows = np.empty(len(word), dtype=np.int32)
+    cursor = indptr[:-1].copy()
+    avgdl = np.asarray(lengths, dtype=np.int64).mean() if n else np.float64(0.0)
+    lo = 0
+    for doc, (size, dl) in enumerate(zip(sizes, lengths, strict=True)):
+        u = word[lo:lo + size]
+        at = cursor[u]
+        data[at] = idf[u] * tf_part(tf[lo:lo + size], dl, float(avgdl))
+        rows[at] = doc
+        cursor[u] += 1
+        lo += size
+    small = indptr[-1] < np.iinfo(np.int32).max
+    return vocab, {"data": data, "indices": rows, "indptr": indptr.astype(np.int32) if small else indptr,
+                   "num_docs": n}

@@ -15,6 +15,6 @@ def idf(n: int, df: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
-def tf_part(tf: np.ndarray, dl: np.ndarray, avgdl: float) -> np.ndarray:
+def tf_part(tf: np.ndarray, dl: np.ndarray | int, avgdl: float) -> np.ndarray:
     """Lucene's saturated term frequency, in bm25s' arithmetic (float32 counts, float64 avgdl)."""
     return tf / (K1 * ((1 - B) + B * dl / np.float64(avgdl)) + tf)
