@@ -3,6 +3,7 @@ laid out exactly as a full rebuild of the same files would lay it out."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,8 +21,11 @@ from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source, source_file
 from rag.stores import open_store
 from rag.stores.base import BuildResult, Previous
+from rag.stores.vectorfile import VectorFile
 
 __all__ = ["BuildReport", "Progress", "build", "embed_text"]
+
+VECTORS_TMP = ".tmp-vectors-"  # + pid + .npy: a build's vectors until the store takes them
 
 
 @dataclass
@@ -106,19 +110,24 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     files = {p: h for p, h in prev_files.items() if p in kept}
     files.update({p: h for p, h in loaded.file_hashes.items() if p in reloaded})
 
-    result = _embed(settings, info, None if full else prev, sources, files, progress, report)
-    result.manifest["build_seconds"] = round(time.perf_counter() - t0, 3)
-    progress("writing index", 0, 1)
-    report.generation = store.commit(result)
-    progress("writing index", 1, 1)
+    tmp = settings.paths.index_dir / f"{VECTORS_TMP}{os.getpid()}.npy"
+    try:
+        result = _embed(settings, info, None if full else prev, sources, files, progress, report, tmp)
+        result.manifest["build_seconds"] = round(time.perf_counter() - t0, 3)
+        progress("writing index", 0, 1)
+        report.generation = store.commit(result)
+        progress("writing index", 1, 1)
+    finally:
+        tmp.unlink(missing_ok=True)  # the FAISS store moved it into the generation; else it is done
     report.documents, report.chunks = len(sources), len(result.chunks)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
-           files: dict[str, str], progress: Progress, report: BuildReport) -> BuildResult:
-    """Chunk every source, then embed each chunk text the index does not have yet (once)."""
+           files: dict[str, str], progress: Progress, report: BuildReport, tmp: Path) -> BuildResult:
+    """Chunk every source, then embed each chunk text the index does not have yet (once), the
+    vectors going to the file ``tmp`` as they are made."""
     export = ensure_export(settings.paths.index_dir, info, settings.index.int8)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []
@@ -128,8 +137,12 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     titles = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, titles[c.path]) for c in chunks]
     reuse = prev.vectors if prev else {}
+    for stale in settings.paths.index_dir.glob(f"{VECTORS_TMP}*.npy"):  # a crashed build's (we hold the lock)
+        stale.unlink(missing_ok=True)
+    out = VectorFile(tmp, len(texts), info.dim)
     vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.index.workers,
-                                             progress, "embedding", settings.index.threads, settings.index.int8)
+                                             progress, "embedding", settings.index.threads, settings.index.int8,
+                                             out)
     report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.index.texts import vector_key
+from rag.stores.vectorfile import VectorFile
 
 EMBED_BATCH = 256  # texts per encode call; the partition is the same for any worker count
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -30,31 +31,40 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
 
 def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
                   workers: int, progress: Progress, stage: str, threads: int = 0,
-                  int8: bool = False) -> tuple[np.ndarray, int]:
+                  int8: bool = False, out: VectorFile | None = None) -> tuple[np.ndarray | VectorFile, int]:
     """Vectors for ``texts`` (reused where the text was embedded before); and how many were new.
+    With ``out`` they go to that file as they are made (a build's memory stays flat), else into
+    a matrix.
 
     Each distinct text is embedded once (syndicated copies and repeated boilerplate chunks share
     one vector), and the new texts are embedded longest first across the whole build, so every
     batch holds texts of nearly the same length and little compute goes to padding.
     """
-    out = np.zeros((len(texts), dim), dtype=np.float32)
+    sink: np.ndarray | VectorFile = out if out is not None else np.zeros((len(texts), dim), dtype=np.float32)
+    put = sink.put if isinstance(sink, VectorFile) else _put_rows(sink)
     where: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
         v = reuse.get(vector_key(t))
         if v is None:
             where.setdefault(t, []).append(i)
         else:
-            out[i] = v
+            put([i], v)
     todo = sorted(where, key=len, reverse=True)
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
     progress(stage, 0, len(todo))
     done = 0
     for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads, int8), strict=True):
         for t, v in zip(batch, vecs, strict=True):
-            out[where[t]] = v
+            put(where[t], v)
         done += len(batch)
         progress(stage, done, len(todo))
-    return out, len(todo)
+    return sink, len(todo)
+
+
+def _put_rows(matrix: np.ndarray) -> Callable[[list[int], np.ndarray], None]:
+    def put(rows: list[int], vector: np.ndarray) -> None:
+        matrix[rows] = vector
+    return put
 
 
 def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int,

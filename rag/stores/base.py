@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.errors import IndexIncompatible
 from rag.records import Chunk, Metadata, Source, source_file
+from rag.stores.vectorfile import VectorFile
 
 if TYPE_CHECKING:
     from rag.config import Settings
@@ -57,7 +58,7 @@ class BuildResult:
     sources: list[Source]
     chunks: list[Chunk]
     texts: list[str]  # what was embedded for each chunk (headline + text)
-    vectors: np.ndarray  # (chunks, dim), normalized
+    vectors: np.ndarray | VectorFile  # (chunks, dim), normalized; a build streams them to a file
     files: dict[str, str]
     manifest: dict[str, Any] = field(default_factory=dict)  # chunking, build time, …
 

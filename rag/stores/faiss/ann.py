@@ -27,6 +27,7 @@ import numpy as np
 
 from rag.config import AnnKind
 from rag.search.topk import top_rows
+from rag.stores.vectorfile import VectorFile
 
 FILE = "vectors.faiss"
 VECTORS = "vectors.npy"  # written by the builder next to the index; IVF re-scores from it
@@ -41,6 +42,7 @@ IVF_MIN_PROBE = 32  # lists: at 100k recall@10 went 0.95 -> 0.98 from 16 to 32 p
 RESCORE = 3  # exact re-scoring of the best RESCORE*k (>= RESCORE_MIN) approximate candidates
 RESCORE_MIN = 48
 SEED = 1234
+ADD_BLOCK = 16_384  # rows added to an IVF index per call (~25 MB of float32 at 384 dimensions)
 BATCH_THREADS = 20  # fewer queries than this search on one OpenMP thread (see _threads)
 
 
@@ -67,15 +69,15 @@ class FaissIndex:
             inner.hnsw.efSearch = HNSW_EF_SEARCH
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: AnnKind) -> FaissIndex:
+    def build(cls, vectors: np.ndarray | VectorFile, kind: AnnKind) -> FaissIndex:
         dim = int(vectors.shape[1])
-        data = np.ascontiguousarray(vectors, dtype=np.float32)
+        if kind == "ivf":  # trained on a sample, filled in blocks: a build's vectors stay on disk
+            return cls(_build_ivf(vectors), "ivf", vectors if isinstance(vectors, np.ndarray) else None)
+        data = np.ascontiguousarray(vectors, dtype=np.float32)  # flat/HNSW: FAISS holds them all
         index: faiss.Index
         if kind == "hnsw":
             index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        elif kind == "ivf":
-            return cls(_build_ivf(data), "ivf", data)
         else:
             index = faiss.IndexFlatIP(dim)
         if len(data):
@@ -116,9 +118,11 @@ class FaissIndex:
             np.save(folder / VECTORS, self.vectors)  # the builder writes it first; a bare save needs it
 
 
-def _build_ivf(data: np.ndarray) -> faiss.Index:
-    """IVF lists over k-means centroids; codes are 8-bit per dimension (no residual: re-scored)."""
-    n, dim = data.shape
+def _build_ivf(data: np.ndarray | VectorFile) -> faiss.Index:
+    """IVF lists over k-means centroids; codes are 8-bit per dimension (no residual: re-scored).
+    k-means sees a seeded sample of IVF_TRAIN_PER_LIST rows per list (what FAISS would draw
+    itself), and the rows are added in blocks, so the matrix is never needed in memory whole."""
+    n, dim = (int(x) for x in data.shape)
     nlist = ivf_lists(n)
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
@@ -129,8 +133,11 @@ def _build_ivf(data: np.ndarray) -> faiss.Index:
     index.cp.min_points_per_centroid = 1  # tiny indexes: one list, no warning
     index.cp.spherical = True  # centroids on the sphere, like the vectors they stand for
     if n:
-        index.train(data)
-        index.add(data)
+        cap = nlist * IVF_TRAIN_PER_LIST
+        pick = np.sort(np.random.default_rng(SEED).choice(n, cap, replace=False)) if n > cap else slice(0, n)
+        index.train(np.ascontiguousarray(data[pick], dtype=np.float32))
+        for lo in range(0, n, ADD_BLOCK):
+            index.add(np.ascontiguousarray(data[lo:lo + ADD_BLOCK], dtype=np.float32))
     index.nprobe = ivf_probes(nlist)
     return index
 

@@ -26,6 +26,7 @@ from rag.stores.faiss.generation import (
 )
 from rag.stores.faiss.snapshot import FaissSnapshot
 from rag.stores.faiss.vectors import choose_kind, save_index
+from rag.stores.vectorfile import save_vectors
 
 
 class FaissStore:
@@ -73,7 +74,7 @@ class FaissStore:
             db = ChunkDB.create(new.path / "chunks.sqlite")
             db.write(result.sources, result.chunks, result.files)
             db.close()
-            np.save(new.path / "vectors.npy", result.vectors)
+            save_vectors(result.vectors, new.path / "vectors.npy")
             kind = choose_kind(len(result.chunks), s.index.ann, s.index.ann_threshold)
             save_index(result.vectors, kind, new.path)
             BM25Index.build(result.texts).save(new.path)

@@ -13,6 +13,7 @@ import numpy as np
 
 from rag.config import AnnKind
 from rag.search.topk import top_rows
+from rag.stores.vectorfile import VectorFile
 
 KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
 AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
@@ -40,13 +41,13 @@ def choose_kind(n: int, setting: str, threshold: int) -> AnnKind:
     return AUTO_LARGE if n > threshold else "flat"
 
 
-def build_index(vectors: np.ndarray, kind: AnnKind) -> VectorIndex:
+def build_index(vectors: np.ndarray | VectorFile, kind: AnnKind) -> VectorIndex:
     from rag.stores.faiss.ann import FaissIndex
 
     return FaissIndex.build(vectors, kind)
 
 
-def save_index(vectors: np.ndarray, kind: AnnKind, folder: Path) -> None:
+def save_index(vectors: np.ndarray | VectorFile, kind: AnnKind, folder: Path) -> None:
     """Write the ``kind`` index of ``vectors`` into a generation folder. A flat index is written
     straight from the matrix in blocks: building a FAISS IndexFlatIP first would hold a second
     full copy of every vector in memory only to serialise it."""
@@ -56,7 +57,7 @@ def save_index(vectors: np.ndarray, kind: AnnKind, folder: Path) -> None:
         build_index(vectors, kind).save(folder)
 
 
-def write_flat(vectors: np.ndarray, path: Path, block: int = 8192) -> None:
+def write_flat(vectors: np.ndarray | VectorFile, path: Path, block: int = 8192) -> None:
     """The bytes ``faiss.write_index(IndexFlatIP)`` writes (a test compares them), block by block."""
     n, dim = (int(x) for x in vectors.shape)
     with open(path, "wb") as fh:

@@ -1,0 +1,93 @@
+"""A build's vectors on disk as they are made.
+
+An (n, dim) float32 ``.npy`` file, written row by row with ``pwrite`` and read back in blocks with
+``pread``: a build never holds the whole matrix (270 MB at 176k chunks), and the file is not
+memory-mapped, because every page a map touches counts in the process's resident memory. The
+bytes are exactly what ``np.save`` writes for the same matrix, so the FAISS store moves the file
+into the new generation as its ``vectors.npy``.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class VectorFile:
+    """Rows of a float32 matrix on disk: ``put`` rows, read ``[lo:hi]``, ``[row]`` or ``[rows]``."""
+
+    def __init__(self, path: Path, n: int, dim: int) -> None:
+        self.path = Path(path)
+        self.shape = (int(n), int(dim))
+        self.row_bytes = int(dim) * 4
+        with open(self.path, "wb") as fh:
+            header = {"descr": "<f4", "fortran_order": False, "shape": self.shape}
+            np.lib.format.write_array_header_1_0(fh, header)  # type: ignore[no-untyped-call]
+            self.offset = fh.tell()
+            fh.truncate(self.offset + self.shape[0] * self.row_bytes)  # rows never put read as zeros
+        self._fd = os.open(self.path, os.O_RDWR)
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def put(self, rows: Iterable[int], vector: np.ndarray) -> None:
+        """Write ``vector`` at each of ``rows`` (identical texts share one vector)."""
+        data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+        for r in rows:
+            os.pwrite(self._fd, data, self.offset + int(r) * self.row_bytes)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        n, dim = self.shape
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(n)
+            if step != 1:
+                raise ValueError("VectorFile slices take every row")
+            return self._read(lo, max(lo, hi))
+        if isinstance(key, (int, np.integer)):
+            row = int(key) + n if int(key) < 0 else int(key)
+            if not 0 <= row < n:
+                raise IndexError(f"row {key} out of range for {n} rows")
+            return self._read(row, row + 1)[0]
+        rows = np.asarray(key, dtype=np.int64).reshape(-1)
+        out = np.empty((len(rows), dim), dtype=np.float32)
+        for i, r in enumerate(rows.tolist()):
+            out[i] = self[r]
+        return out
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The whole matrix in memory (only for consumers that need it all at once)."""
+        return self[:] if dtype is None else self[:].astype(dtype)
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        out = np.empty((hi - lo, self.shape[1]), dtype=np.float32)
+        if not out.size:
+            return out
+        view, start, done = out.reshape(-1).data.cast("B"), self.offset + lo * self.row_bytes, 0
+        while done < len(view):
+            got = os.preadv(self._fd, [view[done:]], start + done)
+            if got <= 0:
+                raise OSError(f"{self.path} is shorter than its header says")
+            done += got
+        return out
+
+    def move(self, dest: Path) -> None:
+        """Rename the file (same file system); reads and writes go on through the open handle."""
+        os.replace(self.path, dest)
+        self.path = Path(dest)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def save_vectors(vectors: np.ndarray | VectorFile, dest: Path) -> None:
+    """``vectors.npy`` of a new generation: a VectorFile is moved there, a matrix saved."""
+    if isinstance(vectors, VectorFile):
+        vectors.move(dest)
+    else:
+        np.save(dest, vectors)
