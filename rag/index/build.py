@@ -15,7 +15,7 @@ from rag.embed import ModelInfo, ensure_export, resolve
 from rag.errors import RagError
 from rag.index.embedding import Progress, embed_missing
 from rag.index.lock import writer_lock
-from rag.index.texts import embed_text, vector_key
+from rag.index.texts import EmbedTexts, embed_text, vector_key
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source, source_file
@@ -135,7 +135,7 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
         progress("chunking", i, len(sources))
         chunks.extend(_per_source(settings.index, counter, s))
     titles = {s.path: s.metadata.title for s in sources}
-    texts = [embed_text(c, titles[c.path]) for c in chunks]
+    texts = EmbedTexts(chunks, titles)
     reuse = prev.vectors if prev else {}
     for stale in settings.paths.index_dir.glob(f"{VECTORS_TMP}*.npy"):  # a crashed build's (we hold the lock)
         stale.unlink(missing_ok=True)

@@ -57,7 +57,7 @@ class BuildResult:
     export: str  # name of the ONNX export folder in index/models
     sources: list[Source]
     chunks: list[Chunk]
-    texts: list[str]  # what was embedded for each chunk (headline + text)
+    texts: Sequence[str]  # what was embedded for each chunk (headline + text), made on demand
     vectors: np.ndarray | VectorFile  # (chunks, dim), normalized; a build streams them to a file
     files: dict[str, str]
     manifest: dict[str, Any] = field(default_factory=dict)  # chunking, build time, …

@@ -71,13 +71,14 @@ class FaissStore:
         s = self.settings
         new = NewGeneration(s.paths.index_dir)
         try:
+            # The step that needs the most memory first, while the least is held from the others.
+            BM25Index.build(result.texts).save(new.path)
             db = ChunkDB.create(new.path / "chunks.sqlite")
             db.write(result.sources, result.chunks, result.files)
             db.close()
             save_vectors(result.vectors, new.path / "vectors.npy")
             kind = choose_kind(len(result.chunks), s.index.ann, s.index.ann_threshold)
             save_index(result.vectors, kind, new.path)
-            BM25Index.build(result.texts).save(new.path)
             m = result.model
             final = new.commit({
                 "model": {"id": m.id, "dim": m.dim, "max_seq_length": m.max_seq_length,
