@@ -13,18 +13,19 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.embed import Encoder, load_encoder, load_reader, resolve
+from rag.embed import resolve
 from rag.errors import IndexIncompatible
 from rag.records import Chunk, Metadata, Source
 from rag.search.bm25 import BM25Index
 from rag.search.topk import top_rows
 from rag.stores.base import Filters, Manifest
+from rag.stores.encoders import SnapshotEncoders
 from rag.stores.faiss.chunkdb import ChunkDB
 from rag.stores.faiss.generation import current_generation, read_manifest, verify_files
 from rag.stores.faiss.vectors import VectorIndex, load_index
 
 
-class FaissSnapshot:
+class FaissSnapshot(SnapshotEncoders):
     def __init__(self, settings: Settings, gen: Path) -> None:
         self.settings = settings
         self.gen = gen
@@ -66,16 +67,6 @@ class FaissSnapshot:
         except Exception:
             raise IndexIncompatible(f"the keyword index in {self.gen} is unreadable: "
                                     "run `rag index`") from None
-
-    @cached_property
-    def encoder(self) -> Encoder:
-        s = self.settings
-        return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)
-
-    @cached_property
-    def reader(self) -> Encoder:
-        s = self.settings
-        return load_reader(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8, self.encoder)
 
     @cached_property
     def metadata(self) -> dict[str, Metadata]:

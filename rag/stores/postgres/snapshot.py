@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from rag.config import Settings
-from rag.embed import Encoder, load_encoder, load_reader, resolve
+from rag.embed import resolve
 from rag.errors import IndexIncompatible, IndexMissing
 from rag.records import Chunk, Metadata, Source
 from rag.stores.base import Filters, Manifest, chunk_row, source_row
+from rag.stores.encoders import SnapshotEncoders
 from rag.stores.postgres import db as pg_db
 from rag.stores.postgres.search import PgAnn, PgBM25, dense_search
 
@@ -142,7 +143,7 @@ class PgDocs:
         return dict(self.snap.metadata)
 
 
-class PgSnapshot:
+class PgSnapshot(SnapshotEncoders):
     """One generation of the tables, read on demand (``rag.stores.base.Snapshot``)."""
 
     def __init__(self, settings: Settings, pool: pg_db.Pool) -> None:
@@ -213,12 +214,3 @@ class PgSnapshot:
     def bm25(self) -> PgBM25:
         return PgBM25(self)
 
-    @cached_property
-    def encoder(self) -> Encoder:
-        s = self.settings
-        return load_encoder(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8)
-
-    @cached_property
-    def reader(self) -> Encoder:
-        s = self.settings
-        return load_reader(s.paths.index_dir, self.model, s.index.threads, Manifest(self.manifest).int8, self.encoder)
