@@ -35,7 +35,7 @@ def builder_stage(texts: list[str], export: Path, dim: int) -> np.ndarray:
     """The builder's own embedding stage (batches of 256, OnnxEncoder.encode sorts by length)."""
     from rag.index.embedding import embed_missing
 
-    vecs, _ = embed_missing(texts, {}, export, dim, 1, lambda *a: None, "embedding")
+    vecs, _, _ = embed_missing(texts, {}, export, dim, 1, lambda *a: None, "embedding")
     return vecs
 
 

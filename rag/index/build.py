@@ -15,7 +15,7 @@ from rag.embed import ModelInfo, ensure_export, resolve
 from rag.errors import RagError
 from rag.index.embedding import Progress, embed_missing
 from rag.index.lock import writer_lock
-from rag.index.texts import EmbedTexts, embed_text, vector_key
+from rag.index.texts import EmbedTexts, embed_text
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source, source_file
@@ -140,10 +140,9 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     for stale in settings.paths.index_dir.glob(f"{VECTORS_TMP}*.npy"):  # a crashed build's (we hold the lock)
         stale.unlink(missing_ok=True)
     out = VectorFile(tmp, len(texts), info.dim)
-    vectors, report.embedded = embed_missing(texts, reuse, export, info.dim, settings.index.workers,
-                                             progress, "embedding", settings.index.threads, settings.index.int8,
-                                             out)
-    report.reused = sum(vector_key(t) in reuse for t in texts) if reuse else 0
+    vectors, report.embedded, report.reused = embed_missing(
+        texts, reuse, export, info.dim, settings.index.workers, progress, "embedding",
+        settings.index.threads, settings.index.int8, out)
     return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
 
 

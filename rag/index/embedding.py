@@ -31,8 +31,9 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
 
 def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
                   workers: int, progress: Progress, stage: str, threads: int = 0,
-                  int8: bool = False, out: VectorFile | None = None) -> tuple[np.ndarray | VectorFile, int]:
-    """Vectors for ``texts`` (reused where the text was embedded before); and how many were new.
+                  int8: bool = False, out: VectorFile | None = None) -> tuple[np.ndarray | VectorFile, int, int]:
+    """Vectors for ``texts`` (reused where the text was embedded before); how many texts were
+    embedded, and how many rows were filled from ``reuse``.
     With ``out`` they go to that file as they are made (a build's memory stays flat), else into
     a matrix.
 
@@ -41,31 +42,25 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     batch holds texts of nearly the same length and little compute goes to padding.
     """
     sink: np.ndarray | VectorFile = out if out is not None else np.zeros((len(texts), dim), dtype=np.float32)
-    put = sink.put if isinstance(sink, VectorFile) else _put_rows(sink)
     where: dict[str, list[int]] = {}
+    reused = 0
     for i, t in enumerate(texts):
         v = reuse.get(vector_key(t))
         if v is None:
             where.setdefault(t, []).append(i)
         else:
-            put([i], v)
+            sink[i] = v
+            reused += 1
     todo = sorted(where, key=len, reverse=True)
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
     progress(stage, 0, len(todo))
     done = 0
     for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads, int8), strict=True):
         for t, v in zip(batch, vecs, strict=True):
-            put(where[t], v)
+            sink[where[t]] = v
         done += len(batch)
         progress(stage, done, len(todo))
-    return sink, len(todo)
-
-
-def _put_rows(matrix: np.ndarray) -> Callable[[list[int], np.ndarray], None]:
-    def put(rows: list[int], vector: np.ndarray) -> None:
-        matrix[rows] = vector
-    return put
-
+    return sink, len(todo), reused
 
 def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int,
                     int8: bool) -> Iterator[np.ndarray]:

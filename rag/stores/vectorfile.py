@@ -19,7 +19,8 @@ import numpy as np
 
 
 class VectorFile:
-    """Rows of a float32 matrix on disk: ``put`` rows, read ``[lo:hi]``, ``[row]`` or ``[rows]``."""
+    """Rows of a float32 matrix on disk, indexed as the matrix would be: ``f[rows] = vector``
+    writes, ``f[lo:hi]``, ``f[row]`` and ``f[rows]`` read."""
 
     def __init__(self, path: Path, n: int, dim: int) -> None:
         self.path = Path(path)
@@ -36,10 +37,10 @@ class VectorFile:
     def __len__(self) -> int:
         return self.shape[0]
 
-    def put(self, rows: Iterable[int], vector: np.ndarray) -> None:
-        """Write ``vector`` at each of ``rows`` (identical texts share one vector)."""
+    def __setitem__(self, rows: int | Iterable[int], vector: np.ndarray) -> None:
+        """Write the one ``vector`` at each of ``rows`` (identical texts share one vector)."""
         data = np.ascontiguousarray(vector, dtype="<f4").tobytes()
-        for r in rows:
+        for r in [rows] if isinstance(rows, (int, np.integer)) else rows:
             os.pwrite(self._fd, data, self.offset + int(r) * self.row_bytes)
 
     def __getitem__(self, key: Any) -> np.ndarray:

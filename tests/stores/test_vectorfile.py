@@ -16,9 +16,9 @@ def _filled(path: Path, x: np.ndarray) -> VectorFile:
     vf = VectorFile(path, *x.shape)
     order = np.random.default_rng(1).permutation(len(x))  # rows arrive in any order
     for i in order[: len(x) // 2]:
-        vf.put([int(i)], x[i])
+        vf[int(i)] = x[i]
     for i in order[len(x) // 2:]:
-        vf.put([int(i)], x[i])
+        vf[[int(i)]] = x[i]
     return vf
 
 
@@ -39,7 +39,7 @@ def test_rows_put_in_any_order_make_the_bytes_np_save_writes(tmp_path: Path) -> 
 
 def test_one_vector_for_several_rows_and_unput_rows_are_zero(tmp_path: Path) -> None:
     vf = VectorFile(tmp_path / "v.npy", 4, 3)
-    vf.put([0, 2], np.array([1.0, 2.0, 3.0], np.float32))  # a syndicated copy shares its vector
+    vf[[0, 2]] = np.array([1.0, 2.0, 3.0], np.float32)  # a syndicated copy shares its vector
     assert np.array_equal(vf[:], np.array([[1, 2, 3], [0, 0, 0], [1, 2, 3], [0, 0, 0]], np.float32))
 
 

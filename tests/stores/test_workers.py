@@ -41,8 +41,8 @@ def test_two_workers_embed_exactly_what_one_does(models_cache: Path) -> None:
     export = next(models_cache.iterdir())
     texts = sample_texts(2 * EMBED_BATCH + 37)  # three batches: the pool really splits the work
     seen: list[tuple[str, int, int]] = []
-    one, n1 = embed_missing(texts, {}, export, 384, 1, lambda *a: None, "embedding")
-    two, n2 = embed_missing(texts, {}, export, 384, 2, lambda *a: seen.append(a), "embedding")
+    one, n1, _ = embed_missing(texts, {}, export, 384, 1, lambda *a: None, "embedding")
+    two, n2, _ = embed_missing(texts, {}, export, 384, 2, lambda *a: seen.append(a), "embedding")
     assert n1 == n2 == len(set(texts))  # a sentence the sample repeats is embedded once
     np.testing.assert_allclose(one, two, rtol=0, atol=1e-6)
     assert {stage for stage, _, _ in seen} == {"embedding"}  # one bar

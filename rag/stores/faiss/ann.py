@@ -72,7 +72,8 @@ class FaissIndex:
     def build(cls, vectors: np.ndarray | VectorFile, kind: AnnKind) -> FaissIndex:
         dim = int(vectors.shape[1])
         if kind == "ivf":  # trained on a sample, filled in blocks: a build's vectors stay on disk
-            return cls(_build_ivf(vectors), "ivf", vectors if isinstance(vectors, np.ndarray) else None)
+            rescore = np.ascontiguousarray(vectors, dtype=np.float32) if isinstance(vectors, np.ndarray) else None
+            return cls(_build_ivf(vectors), "ivf", rescore)
         data = np.ascontiguousarray(vectors, dtype=np.float32)  # flat/HNSW: FAISS holds them all
         index: faiss.Index
         if kind == "hnsw":

@@ -247,11 +247,12 @@ def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str
                       "text", "int4", "vector"])
         for i in rows:
             c: Chunk = result.chunks[i]
-            tokens = analyze(result.texts[i])
+            text = result.texts[i]  # made on demand: once per row
+            tokens = analyze(text)
             doc = doc_ids[c.path]
             terms.extend((t, chunk_ids[i], doc, n) for t, n in Counter(tokens).items())
             cp.write_row((chunk_ids[i], doc, c.chunk_id, c.path, c.ordinal, c.start, c.end, c.text,
-                          Jsonb([list(x) for x in c.sentences]), vector_key(result.texts[i]),
+                          Jsonb([list(x) for x in c.sentences]), vector_key(text),
                           max(1, len(tokens)), result.vectors[i]))
     with conn.cursor().copy("COPY rag_terms (term, chunk_id, doc_id, tf) FROM STDIN WITH (FORMAT BINARY)") as cp:
         cp.set_types(["text", "int8", "int8", "int4"])
