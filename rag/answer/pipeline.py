@@ -19,7 +19,7 @@ from rag.answer.group import overlapping, same_information, shingles
 from rag.answer.highlight import best_spans, score_sentences
 from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
 from rag.answer.question import analyse
-from rag.answer.rerank import Passage, best_sentence, get_reranker
+from rag.answer.rerank import NoReranker, Passage, best_sentence, get_reranker
 from rag.answer.sentences import SentenceVectors
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
@@ -139,6 +139,8 @@ class Searcher:
         rows = [c.row for c in cands]
         chunks = snap.chunks(rows)
         reranker = get_reranker(self.settings.search)
+        if isinstance(reranker, NoReranker):  # no second stage: skip making 100+ passage texts
+            return Ranked(list(cands), chunks, {})
         sentences = self.sentences.fill(snap.reader, chunks, {}, rows if reranker.uses_sentences else [])
         meta = snap.metadata
         none = np.zeros((0, snap.model.dim), np.float32)
