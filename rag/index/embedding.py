@@ -3,7 +3,7 @@ batches — in this process or spread over worker processes, with identical resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,7 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
     return _worker_encoder.encode(texts)
 
 
-def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Path, dim: int,
+def embed_missing(texts: Sequence[str], reuse: Mapping[str, np.ndarray], export: Path, dim: int,
                   workers: int, progress: Progress, stage: str, threads: int = 0,
                   int8: bool = False, out: VectorFile | None = None) -> tuple[np.ndarray | VectorFile, int, int]:
     """Vectors for ``texts`` (reused where the text was embedded before); how many texts were
@@ -42,30 +42,39 @@ def embed_missing(texts: Sequence[str], reuse: dict[str, np.ndarray], export: Pa
     batch holds texts of nearly the same length and little compute goes to padding.
     """
     sink: np.ndarray | VectorFile = out if out is not None else np.zeros((len(texts), dim), dtype=np.float32)
+    # Keyed by the text's hash, the text itself made again when its batch comes: holding every
+    # distinct text until then was ~80 MB at 176k chunks (``texts`` makes them on demand).
     where: dict[str, list[int]] = {}
+    size: dict[str, int] = {}
     reused = 0
     for i, t in enumerate(texts):
-        v = reuse.get(vector_key(t))
-        if v is None:
-            where.setdefault(t, []).append(i)
-        else:
+        key = vector_key(t)
+        v = reuse.get(key)
+        if v is not None:
             sink[i] = v
             reused += 1
-    todo = sorted(where, key=len, reverse=True)
+        elif key in where:
+            where[key].append(i)
+        else:
+            where[key], size[key] = [i], len(t)
+    todo = sorted(where, key=size.__getitem__, reverse=True)
+    del size
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
+    made = ([texts[where[k][0]] for k in batch] for batch in batches)
     progress(stage, 0, len(todo))
     done = 0
-    for batch, vecs in zip(batches, _encode_batches(batches, export, workers, threads, int8), strict=True):
-        for t, v in zip(batch, vecs, strict=True):
-            sink[where[t]] = v
+    for batch, vecs in zip(batches, _encode_batches(made, len(batches), export, workers, threads, int8), strict=True):
+        for k, v in zip(batch, vecs, strict=True):
+            sink[where[k]] = v
         done += len(batch)
         progress(stage, done, len(todo))
     return sink, len(todo), reused
 
-def _encode_batches(batches: list[list[str]], export: Path, workers: int, threads: int,
+
+def _encode_batches(batches: Iterable[list[str]], n: int, export: Path, workers: int, threads: int,
                     int8: bool) -> Iterator[np.ndarray]:
-    """Each batch's vectors, in order: in this process, or spread over worker processes."""
-    if workers > 1 and len(batches) > 1:
+    """Each of the ``n`` batches' vectors, in order: in this process, or spread over worker processes."""
+    if workers > 1 and n > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -73,7 +82,7 @@ def _encode_batches(batches: list[list[str]], export: Path, workers: int, thread
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=(str(export), int8)) as pool:
             yield from pool.map(_encode_in_worker, batches)
-    elif batches:
+    elif n:
         from rag.embed.onnx import OnnxEncoder
 
         encoder = OnnxEncoder(export, threads=threads or None, quantized=int8)

@@ -9,14 +9,14 @@ is the one place that picks one. Nothing here imports a backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from rag.errors import IndexIncompatible
-from rag.records import Chunk, Metadata, Source, source_file
+from rag.records import Chunk, Metadata, Source, Spans, source_file
 from rag.stores.vectorfile import VectorFile
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
 
 def chunk_row(path: str, start: int, end: int, text: str, ordinal: int, sentences: Any) -> Chunk:
     """A chunk from a stored row (either store; sentence spans as any nested sequence)."""
-    return Chunk(path, start, end, text, ordinal, tuple(tuple(x) for x in sentences))  # type: ignore[misc]
+    return Chunk(path, start, end, text, ordinal, Spans(sentences))
 
 
 def source_row(r: Sequence[Any], spans: Any) -> Source:
@@ -44,7 +44,7 @@ class Previous:
 
     files: dict[str, str]  # data-relative file path → content hash (skipped files too)
     sources: list[Source]
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # sha256(embedded text) → vector
+    vectors: Mapping[str, np.ndarray] = field(default_factory=dict)  # sha256(embedded text) → vector
     documents: int = 0
     chunks: int = 0
 

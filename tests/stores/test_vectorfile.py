@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag.stores.faiss.ann import FaissIndex
-from rag.stores.vectorfile import VectorFile, save_vectors
+from rag.stores.vectorfile import StoredRows, VectorFile, save_vectors
 
 
 def _filled(path: Path, x: np.ndarray) -> VectorFile:
@@ -50,3 +50,26 @@ def test_ivf_from_the_file_equals_ivf_from_the_matrix(tmp_path: Path) -> None:
     from_matrix = FaissIndex.build(x, "ivf")
     q = x[:20] + 0.01
     assert np.array_equal(from_file.index.search(q, 10)[1], from_matrix.index.search(q, 10)[1])
+
+
+@pytest.mark.parametrize("rows", [0, 1, 257])
+def test_open_reads_what_np_save_wrote(tmp_path: Path, rows: int) -> None:
+    x = np.random.default_rng(2).standard_normal((rows, 8)).astype(np.float32)
+    np.save(tmp_path / "v.npy", x)
+    vf = VectorFile.open(tmp_path / "v.npy")
+    assert vf.shape == x.shape and np.array_equal(vf[:], x)
+    if rows:
+        assert np.array_equal(vf[rows - 1], x[-1]) and np.array_equal(vf[[0, rows - 1]], x[[0, -1]])
+    np.save(tmp_path / "i.npy", np.zeros((3, 2), np.int64))
+    with pytest.raises(ValueError):
+        VectorFile.open(tmp_path / "i.npy")
+
+
+def test_stored_rows_read_the_row_of_each_key_on_demand(tmp_path: Path) -> None:
+    """What an incremental build reuses: the live generation's rows, read by key, no memory map."""
+    x = np.random.default_rng(3).standard_normal((5, 4)).astype(np.float32)
+    np.save(tmp_path / "v.npy", x)
+    reuse = StoredRows({"a": 4, "b": 0}, VectorFile.open(tmp_path / "v.npy"))
+    assert len(reuse) == 2 and sorted(reuse) == ["a", "b"]
+    assert np.array_equal(reuse["a"], x[4]) and np.array_equal(reuse.get("b"), x[0])  # type: ignore[arg-type]
+    assert reuse.get("missing") is None

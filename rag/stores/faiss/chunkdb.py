@@ -62,7 +62,7 @@ class ChunkDB:
              for s in sources))
         c.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
-            ((i, ch.chunk_id, ch.path, ch.start, ch.end, ch.text, ch.ordinal, json.dumps(ch.sentences))
+            ((i, ch.chunk_id, ch.path, ch.start, ch.end, ch.text, ch.ordinal, json.dumps(list(ch.sentences)))
              for i, ch in enumerate(chunks)))
         c.executemany("INSERT INTO files VALUES (?,?)", sorted(files.items()))
         c.commit()

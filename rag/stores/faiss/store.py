@@ -6,8 +6,6 @@ from __future__ import annotations
 import sqlite3
 import time
 
-import numpy as np
-
 from rag.config import Settings
 from rag.embed import ModelInfo
 from rag.errors import IndexIncompatible, IndexMissing
@@ -26,7 +24,7 @@ from rag.stores.faiss.generation import (
 )
 from rag.stores.faiss.snapshot import FaissSnapshot
 from rag.stores.faiss.vectors import choose_kind, save_index
-from rag.stores.vectorfile import save_vectors
+from rag.stores.vectorfile import StoredRows, VectorFile, save_vectors
 
 
 class FaissStore:
@@ -51,7 +49,7 @@ class FaissStore:
                 files = db.files()
             finally:
                 db.close()
-            vecs = None if "vectors.npy" in damaged else np.load(gen / "vectors.npy", mmap_mode="r")
+            vecs = None if "vectors.npy" in damaged else VectorFile.open(gen / "vectors.npy")
         except (IndexMissing, IndexIncompatible, sqlite3.Error, OSError, ValueError, KeyError):
             return None  # damaged or foreign: everything is rebuilt from the files
         titles = {s.path: s.metadata.title for s in sources}
@@ -61,11 +59,10 @@ class FaissStore:
             return Previous(files, sources, {}, len(sources), len(chunks))
         from rag.index.texts import embed_text
 
-        reuse: dict[str, np.ndarray] = {}
-        if vecs is not None:
-            for row, c in enumerate(chunks):
-                reuse[vector_key(embed_text(c, titles.get(c.path)))] = vecs[row]
-        return Previous(files, sources, reuse, len(sources), len(chunks))
+        if vecs is None:
+            return Previous(files, sources, {}, len(sources), len(chunks))
+        rows = {vector_key(embed_text(c, titles.get(c.path))): row for row, c in enumerate(chunks)}
+        return Previous(files, sources, StoredRows(rows, vecs), len(sources), len(chunks))
 
     def commit(self, result: BuildResult) -> str:
         s = self.settings

@@ -11,11 +11,12 @@ rest). Unchanged documents are never rewritten: an update costs what changed.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from rag.config import IndexConfig, Settings
 from rag.embed import ModelInfo
@@ -27,6 +28,7 @@ from rag.stores.base import FORMAT_VERSION, BuildResult, Previous, StoreStatus, 
 from rag.stores.postgres import db as pg_db
 from rag.stores.postgres.snapshot import PgSnapshot
 from rag.stores.postgres.status import has_index, pg_files, pg_state
+from rag.stores.vectorfile import StoredRows, VectorFile
 from rag.util import sha256_text
 
 BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexes afterwards
@@ -78,29 +80,37 @@ class PostgresStore:
                 m = meta["manifest"]
                 if not compatible(m, model, self.settings.index) or not self._seen:
                     return None
-                return self._load_previous(conn, vectors)
+                return self._load_previous(conn, vectors, int(meta["dim"]))
         finally:
             conn.close()
 
-    def _load_previous(self, conn: Any, vectors: bool) -> Previous:
+    def _load_previous(self, conn: Any, vectors: bool, dim: int) -> Previous:
         files = dict(conn.execute("SELECT path, hash FROM rag_files").fetchall())
         rows = conn.execute(
             "SELECT path, text, content_hash, format, title, author, date, outlet, spans, extracted, "
             f'{pg_db.news_columns(conn)} FROM rag_documents WHERE dead IS NULL ORDER BY path COLLATE "C"').fetchall()
         sources = [source_row(r, r[8]) for r in rows]
-        reuse: dict[str, np.ndarray] = {}
-        if not vectors:
-            n = conn.execute("SELECT COUNT(*) FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
-                             "WHERE d.dead IS NULL").fetchone()[0]
-            return Previous(files, sources, reuse, len(sources), int(n))
-        n_chunks = 0
+        n = int(conn.execute("SELECT COUNT(*) FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
+                             "WHERE d.dead IS NULL").fetchone()[0])
+        if not vectors or not n:
+            return Previous(files, sources, {}, len(sources), n)
+        # The live vectors go to an unlinked temp file read back by row (StoredRows), not into a
+        # dict: 176k of them held in memory were +300 MB for an incremental build.
+        fd, tmp = tempfile.mkstemp(prefix="rag-previous-", suffix=".npy")
+        os.close(fd)
+        try:
+            stored = VectorFile(Path(tmp), n, dim)
+        finally:
+            os.unlink(tmp)  # the open handle keeps the data until the build lets go of it
+        keys: dict[str, int] = {}
         cur = conn.cursor(binary=True)
         cur.execute("SELECT t.key, t.embedding FROM rag_chunks t JOIN rag_documents d ON d.id = t.doc_id "
                     "WHERE d.dead IS NULL")
         for key, vec in cur:
-            reuse.setdefault(key, vec)
-            n_chunks += 1
-        return Previous(files, sources, reuse, len(sources), n_chunks)
+            if key not in keys:
+                keys[key] = len(keys)
+                stored[keys[key]] = vec
+        return Previous(files, sources, StoredRows(keys, stored), len(sources), n)
 
     # ---- making a new state live ------------------------------------------------------------
     def commit(self, result: BuildResult) -> str:
