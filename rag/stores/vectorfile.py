@@ -74,9 +74,15 @@ class VectorFile:
                 raise IndexError(f"row {key} out of range for {n} rows")
             return self._read(row, row + 1)[0]
         rows = np.asarray(key, dtype=np.int64).reshape(-1)
+        if len(rows) and (rows.min() < 0 or rows.max() >= n):
+            if rows.min() < -n or rows.max() >= n:
+                raise IndexError(f"rows out of range for {n} rows")
+            rows = rows % n
         out = np.empty((len(rows), dim), dtype=np.float32)
-        for i, r in enumerate(rows.tolist()):
-            out[i] = self[r]
+        view, fd, size, base = out.reshape(-1).data.cast("B"), self._fd, self.row_bytes, self.offset
+        for i, r in enumerate(rows.tolist()):  # straight into the result: one pread a row, no copy
+            if os.preadv(fd, [view[i * size:(i + 1) * size]], base + r * size) != size:
+                raise OSError(f"{self.path} is shorter than its header says")
         return out
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +59,7 @@ def ivf_probes(nlist: int) -> int:
 
 
 class FaissIndex:
-    def __init__(self, index: faiss.Index, kind: str, vectors: np.ndarray | RowFile | None = None) -> None:
+    def __init__(self, index: faiss.Index, kind: str, vectors: np.ndarray | VectorFile | None = None) -> None:
         self.index = index
         self.kind = kind
         self.vectors = vectors  # float32 (n, dim) in memory, or rows read from vectors.npy: re-scoring
@@ -91,9 +90,9 @@ class FaissIndex:
         inner = faiss.downcast_index(index)
         if isinstance(inner, faiss.IndexIVF):
             vecs = folder / VECTORS
-            vectors: np.ndarray | RowFile | None = None
+            vectors: np.ndarray | VectorFile | None = None
             if vecs.is_file():
-                vectors = RowFile.open(vecs) if mmap else np.load(vecs)
+                vectors = _rows(vecs) if mmap else np.load(vecs)
             return cls(index, "ivf", vectors)
         return cls(index, "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat")
 
@@ -143,37 +142,18 @@ def _build_ivf(data: np.ndarray | VectorFile) -> faiss.Index:
     return index
 
 
-class RowFile:
-    """Rows of a float32 .npy matrix read on demand with pread (see the module docstring)."""
-
-    def __init__(self, path: Path, offset: int, shape: tuple[int, int]) -> None:
-        self.path, self.offset, self.shape = path, offset, shape
-        self.row_bytes = shape[1] * 4
-        self._fd = os.open(path, os.O_RDONLY)
-        self._finalizer = weakref.finalize(self, os.close, self._fd)
-
-    @classmethod
-    def open(cls, path: Path) -> RowFile | np.ndarray:
-        """A RowFile for a plain C-order float32 matrix; otherwise (or without pread) a memory map."""
-        with open(path, "rb") as fh:
-            major, _ = np.lib.format.read_magic(fh)
-            read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read(fh)
-            offset = fh.tell()
-        if not hasattr(os, "pread") or fortran or dtype != np.dtype("<f4") or len(shape) != 2:
-            return np.load(path, mmap_mode="r")
-        return cls(path, offset, (int(shape[0]), int(shape[1])))
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
-        fd, size, base = self._fd, self.row_bytes, self.offset
-        data = b"".join(os.pread(fd, size, base + r * size) for r in np.asarray(rows).tolist())
-        return np.frombuffer(data, dtype=np.float32).reshape(-1, self.shape[1])
+def _rows(path: Path) -> VectorFile | np.ndarray:
+    """Rows read with pread for a plain C-order float32 matrix; otherwise (or without pread) a
+    memory map."""
+    if hasattr(os, "pread"):
+        try:
+            return VectorFile.open(path)
+        except ValueError:
+            pass
+    return np.load(path, mmap_mode="r")
 
 
-def _rescore(vectors: np.ndarray | RowFile, q: np.ndarray, cand: np.ndarray,
+def _rescore(vectors: np.ndarray | VectorFile, q: np.ndarray, cand: np.ndarray,
              k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact inner products for the candidates (rows read in file order), best ``k`` kept."""
     nq = len(q)
