@@ -55,12 +55,10 @@ class FaissStore:
         titles = {s.path: s.metadata.title for s in sources}
         if damaged:
             files, sources = {}, []  # reload everything: the new generation replaces the damage
-        if not vectors:
+        if not vectors or vecs is None:
             return Previous(files, sources, {}, len(sources), len(chunks))
         from rag.index.texts import embed_text
 
-        if vecs is None:
-            return Previous(files, sources, {}, len(sources), len(chunks))
         rows = {vector_key(embed_text(c, titles.get(c.path))): row for row, c in enumerate(chunks)}
         return Previous(files, sources, StoredRows(rows, vecs), len(sources), len(chunks))
 
