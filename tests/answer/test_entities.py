@@ -3,7 +3,7 @@ and how mentions in relevant sentences are voted into an answer."""
 
 from __future__ import annotations
 
-from rag.answer.entities import ROLE_OBLIQUE, ROLE_SUBJECT, mentions
+from rag.answer.entities import MODEL, MODEL_STATE, ROLE_OBLIQUE, ROLE_SUBJECT, mentions
 from rag.answer.extract import EntityVote, PassageRead, SentenceRead, vote
 from rag.answer.gazetteer import country, is_country_name
 from rag.records import Chunk
@@ -23,6 +23,23 @@ def test_mentions_are_exact_spans_with_roles_and_countries() -> None:
     assert by_text["German"].country == "Germany" and by_text["German"].role == ROLE_SUBJECT
     assert by_text["Berlin"].country == "Germany"
     assert by_text["Joe Biden"].label == "PERSON"
+
+
+def test_the_model_multiplies_with_numpy_and_finds_what_blis_finds() -> None:
+    """blis falls back to a slow generic kernel on CPUs it does not know; the pipeline must use
+    numpy's BLAS in every layer, with the same entities, roles and parse as blis gives."""
+    import spacy
+
+    nlp = MODEL_STATE.nlp()
+    ops = [node.ops for _, pipe in nlp.pipeline for node in pipe.model.walk()]
+    assert ops and not any(getattr(o, "use_blis", True) for o in ops)
+    reference = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
+    assert any(getattr(n.ops, "use_blis", False) for _, p in reference.pipeline for n in p.model.walk())
+    text = TEXT + " NATO Secretary General Jens Stoltenberg said on Friday that allies should lift limits."
+    ours, theirs = nlp(text), reference(text)
+    assert [(e.start_char, e.end_char, e.label_) for e in ours.ents] == \
+        [(e.start_char, e.end_char, e.label_) for e in theirs.ents]
+    assert [(t.dep_, t.head.i) for t in ours] == [(t.dep_, t.head.i) for t in theirs]
 
 
 def test_mentions_are_cached_and_empty_text_is_fine() -> None:
