@@ -78,7 +78,7 @@ def _load() -> Any:
         import spacy
         from thinc.api import NumpyOps
 
-        nlp = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
+        nlp: Any = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
         ops = NumpyOps(use_blis=False)
         for _, pipe in nlp.pipeline:
             for layer in pipe.model.walk():
