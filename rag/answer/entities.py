@@ -8,6 +8,7 @@ carries its grammatical role: "US President Joe Biden authorized ..." makes the 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections import OrderedDict
@@ -46,12 +47,27 @@ class _Model:
         self._nlp: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
+        self._loader: threading.Thread | None = None
+        self._start = threading.Lock()
 
     def nlp(self) -> Any:
         with self._lock:
             if self._nlp is None:
                 self._nlp = _load()
             return self._nlp
+
+    def preload(self) -> None:
+        """Start loading in the background, unless loaded or loading: a process's first question
+        that asks for entities overlaps the ~0.6 s of importing spaCy with opening the index."""
+        with self._start:  # not self._lock: that one is held for the whole load
+            if self._nlp is not None or self._loader is not None:
+                return
+            self._loader = threading.Thread(target=self._load_quietly, name="rag-entities-load", daemon=True)
+        self._loader.start()
+
+    def _load_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the thread that needs the model loads it again, and reports
+            self.nlp()
 
     def mentions(self, texts: Sequence[str]) -> list[tuple[Mention, ...]]:
         todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
@@ -128,6 +144,11 @@ MODEL_STATE = _Model()
 def mentions(texts: Sequence[str]) -> list[tuple[Mention, ...]]:
     """Entity mentions of each text (cached per process)."""
     return MODEL_STATE.mentions(texts)
+
+
+def preload() -> None:
+    """Load the model in a background thread (no wait)."""
+    MODEL_STATE.preload()
 
 
 def warm() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.answer import typed
+from rag.answer.entities import preload as preload_entities
 from rag.answer.group import overlapping, same_information, shingles
 from rag.answer.highlight import best_spans, score_sentences
 from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
@@ -84,10 +85,12 @@ class Searcher:
         k = k or s.search.top_k
         mode = mode or s.search.mode
         q = clean_question(question, s.search.max_query_chars)
+        asked = analyse(q)
+        if asked.wants_entities:  # a first such question loads spaCy while the index opens
+            preload_entities()
         snap = self.holder.get()
         qvec = snap.encoder.encode([q])[0]
         rvec = self.reading_vector(snap, q, qvec)  # sentences are compared with this one
-        asked = analyse(q)
         ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters, rvec)
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None

@@ -3,7 +3,7 @@ and how mentions in relevant sentences are voted into an answer."""
 
 from __future__ import annotations
 
-from rag.answer.entities import MODEL, MODEL_STATE, ROLE_OBLIQUE, ROLE_SUBJECT, mentions
+from rag.answer.entities import MODEL, MODEL_STATE, ROLE_OBLIQUE, ROLE_SUBJECT, _Model, mentions
 from rag.answer.extract import EntityVote, PassageRead, SentenceRead, vote
 from rag.answer.gazetteer import country, is_country_name
 from rag.records import Chunk
@@ -40,6 +40,17 @@ def test_the_model_multiplies_with_numpy_and_finds_what_blis_finds() -> None:
     assert [(e.start_char, e.end_char, e.label_) for e in ours.ents] == \
         [(e.start_char, e.end_char, e.label_) for e in theirs.ents]
     assert [(t.dep_, t.head.i) for t in ours] == [(t.dep_, t.head.i) for t in theirs]
+
+
+def test_preload_loads_in_the_background_once() -> None:
+    model = _Model()
+    model.preload()
+    loader = model._loader
+    assert loader is not None
+    model.preload()  # already loading: no second thread
+    assert model._loader is loader
+    loader.join(timeout=60)
+    assert model._nlp is not None and model.mentions([TEXT]) == mentions([TEXT])
 
 
 def test_mentions_are_cached_and_empty_text_is_fine() -> None:
