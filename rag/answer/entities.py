@@ -149,8 +149,3 @@ def mentions(texts: Sequence[str]) -> list[tuple[Mention, ...]]:
 def preload() -> None:
     """Load the model in a background thread (no wait)."""
     MODEL_STATE.preload()
-
-
-def warm() -> None:
-    """Load the model now (the app does this at start so the first question is fast)."""
-    MODEL_STATE.nlp()
