@@ -9,10 +9,11 @@ carries its grammatical role: "US President Joe Biden authorized ..." makes the 
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,24 +88,43 @@ def _load() -> Any:
     Its layers multiply matrices with numpy's BLAS, not blis: blis picks its kernel from a list of
     known CPUs and falls back to a generic one on newer ones (AMD Zen 5 here: 40 GFLOP/s against
     numpy's 200), which made spaCy 1.6x slower. The entities found are the same either way."""
-    blocked = "torch" not in sys.modules
-    if blocked:
-        sys.modules["torch"] = None  # type: ignore[assignment]
     try:
-        import spacy
-        from thinc.api import NumpyOps
+        with refused_here("torch"):
+            import spacy
+            from thinc.api import NumpyOps
 
-        nlp: Any = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
-        ops = NumpyOps(use_blis=False)
-        for _, pipe in nlp.pipeline:
-            for layer in pipe.model.walk():
-                layer.ops = ops
-        return nlp
+            nlp: Any = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler"])
     except (ImportError, OSError) as exc:
         raise RagError(f"the entity model is missing ({exc}); reinstall: pip install '{MODEL}'") from None
+    ops = NumpyOps(use_blis=False)
+    for _, pipe in nlp.pipeline:
+        for layer in pipe.model.walk():
+            layer.ops = ops
+    return nlp
+
+
+class _Refuse(importlib.abc.MetaPathFinder):
+    """Fails imports of ``top`` (and its submodules) in one thread only: the model may load on a
+    background thread while another thread imports torch for real (an index build's export)."""
+
+    def __init__(self, top: str) -> None:
+        self.top, self.thread = top, threading.get_ident()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and fullname.split(".")[0] == self.top:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (not loaded here)", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def refused_here(top: str) -> Iterator[None]:
+    """``import top`` fails in this thread while inside (unless it is imported already)."""
+    finder = _Refuse(top)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
     finally:
-        if blocked and sys.modules.get("torch") is None:
-            del sys.modules["torch"]
+        sys.meta_path.remove(finder)
 
 
 def _role(tok: Any) -> float:

@@ -3,7 +3,14 @@ and how mentions in relevant sentences are voted into an answer."""
 
 from __future__ import annotations
 
-from rag.answer.entities import MODEL, MODEL_STATE, ROLE_OBLIQUE, ROLE_SUBJECT, _Model, mentions
+import importlib
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from rag.answer.entities import MODEL, MODEL_STATE, ROLE_OBLIQUE, ROLE_SUBJECT, _Model, mentions, refused_here
 from rag.answer.extract import EntityVote, PassageRead, SentenceRead, vote
 from rag.answer.gazetteer import country, is_country_name
 from rag.records import Chunk
@@ -51,6 +58,22 @@ def test_preload_loads_in_the_background_once() -> None:
     assert model._loader is loader
     loader.join(timeout=60)
     assert model._nlp is not None and model.mentions([TEXT]) == mentions([TEXT])
+
+
+def test_an_import_is_refused_to_the_loading_thread_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """spaCy loads on a background thread with torch refused; another thread importing torch at
+    that moment (an index build's ONNX export) must get it."""
+    (tmp_path / "rag_probe_module.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    got: list[object] = []
+    with refused_here("rag_probe_module"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module("rag_probe_module")
+        other = threading.Thread(target=lambda: got.append(importlib.import_module("rag_probe_module").VALUE))
+        other.start()
+        other.join()
+    assert got == [42]
+    sys.modules.pop("rag_probe_module", None)
 
 
 def test_mentions_are_cached_and_empty_text_is_fine() -> None:
