@@ -31,6 +31,7 @@ from rag.stores.postgres.status import has_index, pg_files, pg_state
 from rag.stores.vectorfile import StoredRows, VectorFile
 from rag.util import sha256_text
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})  # COPY text format
 BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexes afterwards
 
 
@@ -150,7 +151,7 @@ class PostgresStore:
             _drop_indexes(conn)
         else:
             _ensure_indexes(conn)
-        _insert(conn, result, new, per_doc, prints, gen)
+        _insert(conn, result, new, per_doc, prints, gen, self.settings.paths.index_dir)
         if bulk:
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
             _ensure_indexes(conn)
@@ -234,7 +235,7 @@ def _reserve(conn: Any, n: int) -> int:
 
 
 def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str, list[int]],
-            prints: dict[str, str], gen: int) -> None:
+            prints: dict[str, str], gen: int, spool_dir: Path) -> None:
     from psycopg.types.json import Jsonb
 
     doc_ids = dict(zip([s.path for s in new], range(_reserve(conn, len(new)), 10**18), strict=False))
@@ -243,31 +244,34 @@ def _insert(conn: Any, result: BuildResult, new: list[Source], per_doc: dict[str
             "INSERT INTO rag_documents (id, path, file, content_hash, fingerprint, format, title, author, "
             "date, outlet, text, spans, extracted, born, url, date_source) "
             "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            [(doc_ids[s.path], s.path, source_file(s.path), s.content_hash, prints[s.path], s.format,
+            ((doc_ids[s.path], s.path, source_file(s.path), s.content_hash, prints[s.path], s.format,
               s.metadata.title, s.metadata.author, s.metadata.date, s.metadata.outlet, s.text,
               Jsonb([list(x) for x in s.spans]), s.extracted, gen, s.metadata.url, s.metadata.date_source)
-             for s in new])
+             for s in new))  # made as sent: a list of them would be a second copy of every text
     rows = [i for s in new for i in per_doc.get(s.path, [])]
     chunk_ids = dict(zip(rows, range(_reserve(conn, len(rows)), 10**18), strict=False))
-    terms: list[tuple[str, int, int, int]] = []
-    with conn.cursor().copy(
-            'COPY rag_chunks (id, doc_id, chunk_id, path, ordinal, start, "end", text, sentences, '
-            "key, n_terms, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
-        cp.set_types(["int8", "int8", "text", "text", "int4", "int4", "int4", "text", "jsonb",
-                      "text", "int4", "vector"])
-        for i in rows:
-            c: Chunk = result.chunks[i]
-            text = result.texts[i]  # made on demand: once per row
-            tokens = analyze(text)
-            doc = doc_ids[c.path]
-            terms.extend((t, chunk_ids[i], doc, n) for t, n in Counter(tokens).items())
-            cp.write_row((chunk_ids[i], doc, c.chunk_id, c.path, c.ordinal, c.start, c.end, c.text,
-                          Jsonb([list(x) for x in c.sentences]), vector_key(text),
-                          max(1, len(tokens)), result.vectors[i]))
-    with conn.cursor().copy("COPY rag_terms (term, chunk_id, doc_id, tf) FROM STDIN WITH (FORMAT BINARY)") as cp:
-        cp.set_types(["text", "int8", "int8", "int4"])
-        for row in terms:
-            cp.write_row(row)
+    # Each chunk's term counts wait on disk (COPY text format) until the chunks are in: as a list
+    # of tuples they were ~14M Python objects at 176k chunks, most of the build's peak.
+    with tempfile.TemporaryFile(dir=spool_dir, prefix=".tmp-terms-") as spool:
+        with conn.cursor().copy(
+                'COPY rag_chunks (id, doc_id, chunk_id, path, ordinal, start, "end", text, sentences, '
+                "key, n_terms, embedding) FROM STDIN WITH (FORMAT BINARY)") as cp:
+            cp.set_types(["int8", "int8", "text", "text", "int4", "int4", "int4", "text", "jsonb",
+                          "text", "int4", "vector"])
+            for i in rows:
+                c: Chunk = result.chunks[i]
+                text = result.texts[i]  # made on demand: once per row
+                tokens = analyze(text)
+                doc = doc_ids[c.path]
+                spool.write("".join(f"{t.translate(_COPY_ESCAPES)}\t{chunk_ids[i]}\t{doc}\t{n}\n"
+                                    for t, n in Counter(tokens).items()).encode())
+                cp.write_row((chunk_ids[i], doc, c.chunk_id, c.path, c.ordinal, c.start, c.end, c.text,
+                              Jsonb([list(x) for x in c.sentences]), vector_key(text),
+                              max(1, len(tokens)), result.vectors[i]))
+        spool.seek(0)
+        with conn.cursor().copy("COPY rag_terms (term, chunk_id, doc_id, tf) FROM STDIN") as cp:
+            while block := spool.read(1 << 20):
+                cp.write(block)
 
 
 def _write_files(conn: Any, files: dict[str, str]) -> None:
