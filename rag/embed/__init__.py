@@ -26,28 +26,15 @@ def export_dir(index_dir: Path, info: ModelInfo) -> Path:
 
 
 def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
-    """Export the model to ONNX once per index (needs torch, so only at build time); ``int8``
-    also quantizes it (once)."""
+    """Export the model to ONNX once per index (needs torch, so only at build time, and in a
+    process of its own: see ``export_in_child``); ``int8`` also quantizes it (once)."""
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
-        import logging
-
-        from rag.embed.export import export_onnx
+        from rag.embed.export import export_in_child
 
         offline()
         target.parent.mkdir(parents=True, exist_ok=True)
-        # The exporter logs a warning per optional op it skips (torchvision): noise to a user.
-        quiet = logging.getLogger("torch.onnx")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-            export_onnx(info.folder, target)
-        finally:
-            quiet.setLevel(level)
+        export_in_child(info.folder, target)
     if int8:
         add_int8(target)
     return target

@@ -210,3 +210,51 @@ def _export_into(model_dir: Path, tmp: Path, meta: dict[str, Any], quantize: boo
         "torch_version": torch.__version__,
         **meta,
     }
+
+
+def export_in_child(model_dir: Path, out_dir: Path) -> None:
+    """``export_onnx`` in a new Python process. An export leaves torch, the model and the traced
+    graph resident (~0.8 GB) until the process ends: in a build that was most of a 10,000-article
+    build's peak, and the app that built its index kept it while serving. The child's warnings are
+    raised here again; its failure is one line."""
+    import subprocess
+    import sys
+
+    code = "import sys; from rag.embed.export import _child_main; sys.exit(_child_main(sys.argv[1:]))"
+    # The child imports this very package (not one in its working folder: -P).
+    here = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+    run = subprocess.run([sys.executable, "-P", "-c", code, str(model_dir), str(out_dir)],
+                         capture_output=True, text=True, check=False, env=env)
+    if run.returncode != 0:
+        lines = run.stderr.strip().splitlines() or [f"exit status {run.returncode}"]
+        raise RagError(f"the model export failed: {lines[-1]}")
+    for line in run.stdout.splitlines():
+        if line.startswith(_WARNING):
+            warnings.warn(line.removeprefix(_WARNING), stacklevel=2)
+
+
+_WARNING = "rag-export-warning: "
+
+
+def _child_main(argv: list[str]) -> int:
+    """The child side of ``export_in_child``: warnings go to stdout for the parent, an error is
+    the last line of stderr."""
+    import sys
+
+    model_dir, out_dir = (Path(a) for a in argv)
+    quiet = logging.getLogger("torch.onnx")  # a warning per optional op it skips: noise to a user
+    quiet.setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        with warnings.catch_warnings(record=True) as caught:
+            export_onnx(model_dir, out_dir)
+    except RagError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for w in caught:
+        print(_WARNING + " ".join(str(w.message).split()))
+    return 0

@@ -216,3 +216,24 @@ def test_unsupported_pooling_is_refused(cfg: dict[str, Any]) -> None:
 def test_missing_export_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RagError, match="rebuild the index"):
         OnnxEncoder(tmp_path)
+
+
+def test_ensure_export_keeps_torch_out_of_the_building_process(tmp_path: Path) -> None:
+    """The export runs in a child process: torch and the traced model (~0.8 GB) leave with it."""
+    code = ("import sys; from pathlib import Path; from rag.config import Settings; "
+            "from rag.embed import ensure_export, resolve; "
+            "out = ensure_export(Path(sys.argv[1]), resolve(Settings().index.model), True); "
+            "print('torch' in sys.modules, (out / 'model.onnx').is_file(), (out / 'model.int8.onnx').is_file())")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "index")], capture_output=True, text=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "True", "True"]
+
+
+def test_a_failed_export_in_the_child_is_one_line(tmp_path: Path) -> None:
+    from rag.embed.export import export_in_child
+
+    (tmp_path / "model").mkdir()
+    with pytest.raises(RagError, match=r"^the model export failed: ") as err:
+        export_in_child(tmp_path / "model", tmp_path / "out")
+    assert "\n" not in str(err.value) and not (tmp_path / "out").exists()
