@@ -145,7 +145,7 @@ def _build_ivf(data: np.ndarray | VectorFile) -> faiss.Index:
 def _rows(path: Path) -> VectorFile | np.ndarray:
     """Rows read with pread for a plain C-order float32 matrix; otherwise (or without pread) a
     memory map."""
-    if hasattr(os, "pread"):
+    if hasattr(os, "preadv"):  # what VectorFile reads with
         try:
             return VectorFile.open(path)
         except ValueError:

@@ -96,8 +96,10 @@ class PostgresStore:
         if not vectors or not n:
             return Previous(files, sources, {}, len(sources), n)
         # The live vectors go to an unlinked temp file read back by row (StoredRows), not into a
-        # dict: 176k of them held in memory were +300 MB for an incremental build.
-        fd, tmp = tempfile.mkstemp(prefix="rag-previous-", suffix=".npy")
+        # dict: 176k of them held in memory were +300 MB for an incremental build. It lives in the
+        # index folder, like the build's own vectors and term spool (the system temp folder may be
+        # memory: tmpfs).
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-previous-", suffix=".npy", dir=self.settings.paths.index_dir)
         os.close(fd)
         try:
             stored = VectorFile(Path(tmp), n, dim)
