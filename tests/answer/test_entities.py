@@ -142,3 +142,20 @@ def test_phrases_reward_key_terms_said_side_by_side() -> None:
     assert phrases(pairs, "Lawmakers sent a letter to Secretary of Defense Lloyd Austin.") > 0.4
     assert phrases(pairs, "The Foreign Secretary spoke about defense spending.") == 0.0
     assert phrases({}, "anything") == 0.0
+
+
+def test_the_blank_tokenizer_loads_into_the_models_own_and_spacy_cli_stays_importable() -> None:
+    """The model's tokenizer, loaded over a blank one, is byte for byte the default load's; the
+    stand-ins for spaCy's command line (skipped while loading) do not stay in the process."""
+    import importlib
+    import sys
+
+    import spacy
+
+    from rag.answer.entities import MODEL, MODEL_STATE
+
+    ours = MODEL_STATE.nlp().tokenizer.to_bytes(exclude=["vocab"])
+    default = spacy.load(MODEL, exclude=["lemmatizer", "senter", "tagger", "attribute_ruler", "parser", "ner"])
+    assert ours == default.tokenizer.to_bytes(exclude=["vocab"])
+    cli = importlib.import_module("spacy.cli")
+    assert hasattr(cli, "download") and "spacy.cli" in sys.modules
