@@ -71,7 +71,7 @@ def run(sample: dict[str, Path], rounds: int = 5, st_rounds: int = 3) -> tuple[l
         Row("cold", "rag query, new process (median)", q, "s", base, "import sentence_transformers",
             f"<= {TARGET_S} s and <= 1/6 of baseline", ok, extra={"runs": times["query"]}),
         Row("cold", "rag query with recommended changes (prototype)", pr, "s", base,
-            "import sentence_transformers", "", None, "FastBM25 + no ONNX spinning + plain views",
+            "import sentence_transformers", "", None, "no ONNX spinning + plain views",
             {"runs": times["proto"]}),
         Row("cold", "... and an int8 query encoder (prototype)", p50(times["int8"]), "s", base,
             "import sentence_transformers", "", None, "documents stay fp32; see the nDCG rows",

@@ -2,9 +2,7 @@
 at run time, so their gain is measured in the same run as the code as it is.
 
 Each one is small enough to copy into its real home (see docs/performance.md):
-- ``FastBM25`` + ``STOPWORDS_EN``: score from the bm25s files with numpy alone, and keep the stop
-  words in rag. Importing bm25s (for loading, or only for its stop-word list) imports
-  scipy.sparse: ~0.2-0.45 s of a cold query, for nothing the query path uses.
+(The BM25 prototype, scoring from bm25s' files with numpy alone, is now ``rag.search.bm25`` itself.)
 - ``no_spin``: onnxruntime's intra-op threads spin while waiting for work; on a busy two-core
   machine a single-question encode then waits for descheduled spinners (p95 x5).
 - ``plain_views``: np.memmap's __getitem__ is Python code (~50-100 us a call); a plain ndarray
@@ -21,59 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-# bm25s.stopwords.STOPWORDS_EN (the Lucene list): importing it from bm25s imports bm25s itself.
-STOPWORDS_EN = frozenset((
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
-    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this",
-    "to", "was", "will", "with"))
-
-
-class FastBM25:
-    """Same scores as rag.search.bm25.BM25Index (bm25s' numpy backend, Lucene method), without
-    importing bm25s or scipy: the index is three arrays and a vocabulary."""
-
-    def __init__(self, folder: Path) -> None:
-        self.params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-        self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-        load = {n: np.load(folder / f"{n}.csc.index.npy", mmap_mode="r") for n in ("data", "indices", "indptr")}
-        self.data, self.indices, self.indptr = (np.asarray(load[n]) for n in ("data", "indices", "indptr"))
-        self.n = int(self.params["num_docs"])
-
-    @classmethod
-    def load(cls, gen: Path) -> FastBM25:
-        return cls(gen / "bm25")
-
-    def scores(self, query: str) -> np.ndarray:
-        from rag.search.bm25 import analyze
-
-        ids = [self.vocab[t] for t in analyze(query) if t in self.vocab]
-        out = np.zeros(self.n, dtype=np.float32)
-        for t in ids:  # np.add.at per term, in query order: bit-identical to bm25s
-            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            np.add.at(out, self.indices[lo:hi], self.data[lo:hi])
-        return out
-
-    def idf(self, query: str) -> dict[str, float]:
-        import math
-
-        from rag.search.bm25 import analyze
-
-        out: dict[str, float] = {}
-        for t in analyze(query):
-            df = int(self.indptr[self.vocab[t] + 1] - self.indptr[self.vocab[t]]) if t in self.vocab else 0
-            out[t] = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
-        return out
-
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        s = self.scores(query)
-        if not len(s):
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        k = min(k, len(s))
-        top = np.argpartition(-s, k - 1)[:k]
-        top = top[np.lexsort((top, -s[top]))]
-        keep = s[top] > 0
-        return s[top][keep], top[keep].astype(np.int64)
 
 
 def no_spin(encoder: Any, threads: int | None = None) -> None:
@@ -129,7 +74,6 @@ def patch_all(searcher: Any) -> None:
     no_spin(snap.encoder)
     plain_views(snap)
     sqlite_mmap(snap)
-    snap.__dict__["bm25"] = FastBM25.load(snap.gen)
 
 
 def install_cold(int8: bool = False) -> None:
@@ -137,7 +81,6 @@ def install_cold(int8: bool = False) -> None:
     import onnxruntime as ort
 
     import rag.stores.faiss.snapshot as reader
-    from rag.search import bm25
 
     if int8:
         from rag.embed import export_dir
@@ -145,9 +88,6 @@ def install_cold(int8: bool = False) -> None:
 
         reader.load_encoder = lambda index_dir, info, *_, **__: OnnxEncoder(  # type: ignore[assignment]
             export_dir(index_dir, info), quantized=True)
-
-    bm25.BM25Index.load = classmethod(lambda cls, gen: FastBM25.load(gen))  # type: ignore[assignment]
-    bm25._stopwords = lambda: STOPWORDS_EN  # type: ignore[assignment]
 
     class Options(ort.SessionOptions):  # type: ignore[misc]
         def __init__(self) -> None:
