@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.answer import typed
 from rag.answer.entities import preload as preload_entities
-from rag.answer.group import overlapping, same_information, shingles
+from rag.answer.group import Group, fold
 from rag.answer.highlight import best_spans, score_sentences
 from rag.answer.noanswer import Evidence, answerable, evidence, unmatched_names
 from rag.answer.question import analyse
@@ -51,15 +51,7 @@ class Ranked:
     cands: list[Candidate]
     chunks: dict[int, Chunk]
     sentences: dict[int, np.ndarray]
-
-
-@dataclass
-class _Group:
-    cand: Candidate
-    chunk: Chunk
-    vec: np.ndarray
-    sh: set[tuple[str, ...]]
-    also: list[Chunk]
+    rvec: np.ndarray | None = None  # the question's reading vector, when the second stage made it
 
 
 class Searcher:
@@ -89,35 +81,35 @@ class Searcher:
         if asked.wants_entities:  # a first such question loads spaCy while the index opens
             preload_entities()
         snap = self.holder.get()
+        snap.prefetch_reader()  # a cold query opens the reader while the question is searched
         qvec = snap.encoder.encode([q])[0]
-        rvec = self.reading_vector(snap, q, qvec)  # sentences are compared with this one
-        ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters, rvec)
+        ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters)
+        rvec = ranked.rvec if ranked.rvec is not None else qvec if snap.reader is snap.encoder else None
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
-            self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences,
-                                [c.row for c in ranked.cands[:typed.READ_DEPTH]])
+            rvec = self._read(snap, q, ranked, [c.row for c in ranked.cands[:typed.READ_DEPTH]], rvec)
             reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, rvec, key_idf)
             if reading is not None:
                 ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
-        shown = [g.cand for g in groups]
+        shown = [c for c, _ in groups]
         nearby = shown + [c for c in ranked.cands[:typed.CONTEXT_DEPTH] if c not in shown]
-        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences,
-                            [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]])
+        rvec = self._read(snap, q, ranked, [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]],
+                          rvec)
         if reading is None:  # other questions: the shown passages and a few more, for feedback
             reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, rvec, key_idf)
         meta = snap.metadata
-        scored = score_sentences([g.chunk for g in groups],
-                                 _stack([ranked.sentences[g.cand.row] for g in groups], snap),
+        scored = score_sentences([g.chunk for _, g in groups],
+                                 _stack([ranked.sentences[c.row] for c, _ in groups], snap),
                                  rvec, q)
         results: list[Result] = []
-        for rank, (g, sents) in enumerate(zip(groups, scored, strict=True), start=1):
+        for rank, ((c, g), sents) in enumerate(zip(groups, scored, strict=True), start=1):
             best = best_spans(sents)
             results.append(Result(
-                rank=rank, score=g.cand.score, text=g.chunk.text,
+                rank=rank, score=c.score, text=g.chunk.text,
                 citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
-                also_in=[_cite(c, meta) for c in g.also]))
+                also_in=[_cite(x, meta) for x in g.also]))
         ev = self._evidence(snap, q, rvec, ranked)
         top_texts = [ranked.chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
         ok = (bool(results) and answerable(ev) and not unmatched_names(q, top_texts)
@@ -151,31 +143,26 @@ class Searcher:
         if reranker.uses_sentences and rvec is None:
             rvec = self.reading_vector(snap, q, qvec)
         cands = reranker.rerank(q, qvec if rvec is None else rvec, cands, passages)
-        return Ranked(cands, chunks, sentences)
+        return Ranked(cands, chunks, sentences, rvec)
+
+    def _read(self, snap: Snapshot, q: str, ranked: Ranked, rows: list[int],
+              rvec: np.ndarray | None) -> np.ndarray:
+        """Embed the sentences of ``rows`` that ``ranked`` lacks and return the question's reading
+        vector, embedded in the same model call when it is not known yet (a call of its own cost
+        ~3 ms; vectors do not depend on their batch-mates at full precision)."""
+        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences, rows, also=[q] if rvec is None else ())
+        return rvec if rvec is not None else self.sentences.vectors(snap.reader, [q])[q]
 
     @staticmethod
     def reading_vector(snap: Snapshot, q: str, qvec: np.ndarray) -> np.ndarray:
         """The question as the sentence reader embeds it (``qvec`` itself for an fp32 index)."""
         return qvec if snap.reader is snap.encoder else snap.reader.encode([q])[0]
 
-    def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[_Group]:
-        groups: list[_Group] = []
-        vectors = snap.vectors(np.array([c.row for c in ranked.cands], dtype=np.int64))  # one read
-        for c, vec in zip(ranked.cands, vectors, strict=True):
-            ch = ranked.chunks[c.row]
-            if any(overlapping(g.chunk, ch) for g in groups):
-                continue
-            sh = shingles(ch.text)
-            dup = next((g for g in groups if g.chunk.path != ch.path
-                        and same_information(g.vec, vec, g.sh, sh, self.settings.search.group_threshold)),
-                       None)
-            if dup is not None:
-                if ch.path not in {x.path for x in dup.also}:
-                    dup.also.append(ch)
-                continue
-            if len(groups) < k:
-                groups.append(_Group(c, ch, vec, sh, []))
-        return groups
+    def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[tuple[Candidate, Group]]:
+        cands = ranked.cands
+        vectors = snap.vectors(np.array([c.row for c in cands], dtype=np.int64))  # one read
+        groups = fold([ranked.chunks[c.row] for c in cands], vectors, k, self.settings.search.group_threshold)
+        return [(cands[g.index], g) for g in groups]
 
     @staticmethod
     def _evidence(snap: Snapshot, q: str, rvec: np.ndarray, ranked: Ranked) -> Evidence:

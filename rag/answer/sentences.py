@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -37,11 +37,12 @@ class SentenceVectors:
         self._encoder: object = None  # vectors of another encoder (precision) are not reused
 
     def fill(self, encoder: Encoder, chunks: dict[int, Chunk], out: dict[int, np.ndarray],
-             rows: Iterable[int]) -> dict[int, np.ndarray]:
-        """Add to ``out`` the (sentences, dim) matrix of every row in ``rows`` it lacks."""
+             rows: Iterable[int], also: Sequence[str] = ()) -> dict[int, np.ndarray]:
+        """Add to ``out`` the (sentences, dim) matrix of every row in ``rows`` it lacks; ``also``:
+        other texts to embed in the same call (the question), cached like the sentences."""
         todo = [r for r in dict.fromkeys(int(r) for r in rows) if r not in out and r in chunks]
         texts = {r: sentence_texts(chunks[r]) for r in todo}
-        vecs = self.vectors(encoder, [t for r in todo for t in texts[r]])
+        vecs = self.vectors(encoder, [*also, *(t for r in todo for t in texts[r])])
         for r in todo:
             out[r] = np.stack([vecs[t] for t in texts[r]]) if texts[r] else np.zeros((0, encoder.dim),
                                                                                       np.float32)

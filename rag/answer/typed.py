@@ -147,10 +147,10 @@ def answer(reading: Reading, results: Sequence[Result]) -> list[AnswerSentence]:
     shown = [(s, rank) for s in by_span.values() if (rank := _rank_of(results, s.path, s.start)) is not None]
     shown.sort(key=lambda x: (-x[0].relevance, x[0].path, x[0].start))
     picked: list[AnswerSentence] = []
-    seen: list[set[tuple[str, ...]]] = []
+    seen: list[set[int]] = []
 
     def take(s: SentenceRead, rank: int) -> None:
-        sh = shingles(s.text) or {(s.text.lower(),)}
+        sh = shingles(s.text) or {hash(s.text.lower())}
         if any(len(sh & o) / max(1, min(len(sh), len(o))) >= 0.5 for o in seen):
             return  # the same words from another outlet, or a repeat
         seen.append(sh)

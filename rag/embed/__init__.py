@@ -70,9 +70,9 @@ def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0, int8: bool 
     return OnnxEncoder(target, threads=threads or None, quantized=int8, spin=False)
 
 
-def load_reader(index_dir: Path, info: ModelInfo, threads: int, int8: bool, encoder: Encoder) -> Encoder:
+def load_reader(index_dir: Path, info: ModelInfo, threads: int) -> Encoder:
     """The encoder that reads sentences at query time: always full precision. The int8 model
     quantizes activations per call, which blurs short texts: with int8 sentence vectors the
     headline question of the sample lost one of its three countries; chunks and questions keep
-    their recall at int8 (docs/performance.md). ``encoder`` is reused when it is fp32 already."""
-    return load_encoder(index_dir, info, threads, False) if int8 else encoder
+    their recall at int8 (docs/performance.md). An fp32 index's snapshot reuses its encoder."""
+    return load_encoder(index_dir, info, threads, False)

@@ -37,7 +37,7 @@ import numpy as np
 from rag.answer import noanswer
 from rag.config import Settings
 
-DEFAULT_BEIR = Path("/work/shared/benchmarks/beir/scifact")
+DEFAULT_BEIR = Path("../shared/benchmarks/beir/scifact")  # from the project folder
 FOUND_WITHIN = 5  # a judged document among this many top results makes the query answerable
 NEIGHBOURHOOD = 200  # candidates whose documents are removed for the off-topic case
 RECALL = 0.98  # share of SciFact's answerable queries the threshold accepts

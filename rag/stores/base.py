@@ -165,6 +165,10 @@ class Snapshot(Protocol):
         """Embeds a question and sentences for reading passages: always full precision."""
         ...
 
+    def prefetch_reader(self) -> None:
+        """Start loading ``reader`` in the background if it is a model of its own."""
+        ...
+
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) of the ``k`` nearest chunks by cosine, among those ``filters`` keep."""
         ...

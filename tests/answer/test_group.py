@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer.group import overlapping, same_information, shingles
+from rag.answer.group import fold, overlapping, same_information, shingles
 from rag.records import Chunk
 
 QUOTE = ("This is nothing new. It has been the case for a long time that every time NATO allies "
@@ -14,16 +14,14 @@ QUOTE = ("This is nothing new. It has been the case for a long time that every t
 def test_same_words_in_two_outlets_are_the_same_information() -> None:
     a = shingles(f"Stoltenberg told reporters in Prague: {QUOTE}")
     b = shingles(f"{QUOTE} He spoke on Thursday.")
-    far = np.array([1.0, 0.0]), np.array([0.0, 1.0])
-    assert same_information(*far, a, b, 0.9)
+    assert same_information(0.0, a, b, 0.9)
     other = shingles("Kharkiv has been under heavy shelling for weeks, officials said on Monday.")
-    assert not same_information(*far, a, other, 0.9)
+    assert not same_information(0.0, a, other, 0.9)
 
 
 def test_near_identical_meaning_by_cosine() -> None:
-    v = np.array([0.6, 0.8])
-    assert same_information(v, v, set(), set(), 0.9)
-    assert not same_information(v, np.array([0.8, -0.6]), set(), set(), 0.9)
+    assert same_information(0.95, set(), set(), 0.9)
+    assert not same_information(0.85, set(), set(), 0.9)
 
 
 def test_overlapping_chunks_of_one_document() -> None:
@@ -34,6 +32,25 @@ def test_overlapping_chunks_of_one_document() -> None:
     assert overlapping(a, b) and overlapping(b, a)
     assert not overlapping(a, c)
     assert not overlapping(b, other)
+
+
+def test_fold_keeps_k_groups_and_cites_every_copy() -> None:
+    """Best first: a neighbour of a shown chunk is dropped, a copy in another outlet (same words or
+    the same meaning) is cited once per outlet, also after the k groups are full."""
+    other = "Kharkiv has been under heavy shelling for weeks, officials said on Monday."
+    third = "Germany said its weapons may now be used against targets inside Russia near Kharkiv."
+    chunks = [Chunk("a.txt", 0, 100, QUOTE, 0),
+              Chunk("a.txt", 80, 200, other, 1),  # overlaps the first: dropped
+              Chunk("b.txt", 0, 120, f"He said: {QUOTE}", 0),  # the quote again: cited
+              Chunk("b.txt", 300, 400, other, 3),  # a second group
+              Chunk("c.txt", 0, 90, "A different sentence about the weather in Prague.", 0),  # same meaning
+              Chunk("d.txt", 0, 80, third, 0),  # k=2 groups are full: neither shown nor cited
+              Chunk("e.txt", 0, 80, QUOTE, 0)]  # a copy after the groups are full: still cited
+    vecs = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [0.99, 0.141, 0], [0, 0, 1], [0, 0, 1.0]])
+    groups = fold(chunks, vecs / np.linalg.norm(vecs, axis=1, keepdims=True), 2, 0.95)
+    assert [g.index for g in groups] == [0, 3]
+    assert [c.path for c in groups[0].also] == ["b.txt", "c.txt", "e.txt"]
+    assert groups[1].also == []
 
 
 def test_search_shows_each_passage_once(searcher) -> None:  # type: ignore[no-untyped-def]

@@ -49,3 +49,18 @@ def test_cache_is_bounded(models_cache: Path) -> None:
     assert len(sv._cache) == 3 and "one" not in sv._cache
     sv.vectors(enc, ["two"])
     assert sv.embedded == 4
+
+
+def test_the_question_rides_in_the_same_call(models_cache: Path) -> None:
+    """The pipeline embeds the question's reading vector with the sentences: one model call."""
+    export = next(models_cache.iterdir())
+    enc = OnnxEncoder(export)
+    chunks = _chunks(export)
+    sv = SentenceVectors()
+    q = "What did Stoltenberg say about the risk of escalation?"
+    sv.fill(enc, chunks, {}, [0, 1], also=[q])  # type: ignore[arg-type]
+    texts = {t for r in (0, 1) for t in sentence_texts(chunks[r])}  # type: ignore[arg-type]
+    assert sv.embedded == len(texts) + 1
+    got = sv.vectors(enc, [q])[q]
+    assert sv.embedded == len(texts) + 1  # served from the cache
+    np.testing.assert_allclose(got, enc.encode([q])[0], atol=1e-5)
