@@ -43,39 +43,23 @@ def phases(sample: dict[str, Path]) -> dict[str, Any]:
 
 def run(sample: dict[str, Path], rounds: int = 5, st_rounds: int = 3) -> tuple[list[Row], dict[str, Any]]:
     query = [*rag_exe(), *_query_args(sample)]
-    from bench.proto import add_int8
-
-    def proto(int8: bool) -> list[str]:
-        return [sys.executable, "-c", f"import sys; from bench.proto import install_cold; install_cold({int8}); "
-                f"from rag.cli import main; sys.exit(main({_query_args(sample)!r}))"]
-
-    add_int8(next(p for p in (sample["index"] / "models").iterdir() if (p / "model.onnx").is_file()))
-    cmds = {"query": query, "proto": proto(False), "int8": proto(True)}
     st = [sys.executable, "-c", "import sentence_transformers"]
-    for cmd in cmds.values():  # page cache warm, like a user's second query
-        r = run_child(cmd)
-        if r.code != 0:
-            raise RuntimeError(f"{cmd[:3]} failed: {r.err[-800:]}")
-    times: dict[str, list[float]] = {"query": [], "proto": [], "int8": [], "st": []}
-    log(f"cold: {rounds} x (rag query, 2 prototypes), {st_rounds} x import sentence_transformers")
+    r = run_child(query)  # page cache warm, like a user's second query
+    if r.code != 0:
+        raise RuntimeError(f"rag query failed: {r.err[-800:]}")
+    times: dict[str, list[float]] = {"query": [], "st": []}
+    log(f"cold: {rounds} x rag query, {st_rounds} x import sentence_transformers")
     for i in range(rounds):
-        for name, cmd in cmds.items():
-            times[name].append(run_child(cmd).wall)
+        times["query"].append(run_child(query).wall)
         if i < st_rounds:
             times["st"].append(run_child(st).wall)
-    q, pr, base = p50(times["query"]), p50(times["proto"]), p50(times["st"])
+    q, base = p50(times["query"]), p50(times["st"])
     ok = q <= TARGET_S and q / base <= TARGET_RATIO
     ph = phases(sample)
     imports = importtime(sample)
     rows = [
         Row("cold", "rag query, new process (median)", q, "s", base, "import sentence_transformers",
             f"<= {TARGET_S} s and <= 1/6 of baseline", ok, extra={"runs": times["query"]}),
-        Row("cold", "rag query with recommended changes (prototype)", pr, "s", base,
-            "import sentence_transformers", "", None, "no ONNX spinning + plain views",
-            {"runs": times["proto"]}),
-        Row("cold", "... and an int8 query encoder (prototype)", p50(times["int8"]), "s", base,
-            "import sentence_transformers", "", None, "documents stay fp32; see the nDCG rows",
-            {"runs": times["int8"]}),
         Row("cold", "heavy modules imported by the query path", float(len(ph.get("heavy", []))), "modules",
             None, "", "0 (torch, sentence-transformers, transformers, gradio)",
             not ph.get("heavy"), ", ".join(ph.get("heavy", [])) or "none"),

@@ -28,10 +28,10 @@ from bench.common import DATA, ROOT, Row, Workspace, log, rag_exe, run_child, sc
 
 SIZES: dict[str, dict[str, Any]] = {
     "full": dict(tp_docs=60, q8_docs=400, rss_docs=40, big=100_000, ann=[100_000, 1_000_000],
-                 hnsw_max=100_000, questions=100, proto_questions=60, nq=200, cold=5,
+                 hnsw_max=100_000, questions=100, nq=200, cold=5,
                  news=400, news_rounds=3, news_questions=65),
     "quick": dict(tp_docs=30, q8_docs=150, rss_docs=10, big=20_000, ann=[100_000],
-                  hnsw_max=0, questions=30, proto_questions=20, nq=100, cold=3,
+                  hnsw_max=0, questions=30, nq=100, cold=3,
                   news=40, news_rounds=1, news_questions=25)}
 
 
@@ -212,7 +212,6 @@ def main() -> int:
                     synth_index.publish(staged, s, ws.export_dir().name, chosen)
                     big[kind] = idx
             rows.extend(w.run(state["sample"], state["st"], big, size["questions"]))
-            rows.extend(w.prototype_rows(state["sample"], big, size["proto_questions"]))
             for p in big.values():
                 shutil.rmtree(p, ignore_errors=True)
 
