@@ -84,19 +84,19 @@ class Searcher:
         snap.prefetch_reader()  # a cold query opens the reader while the question is searched
         qvec = snap.encoder.encode([q])[0]
         ranked = self.rank(snap, q, qvec, mode, max(s.search.candidates, k), filters)
-        rvec = ranked.rvec if ranked.rvec is not None else qvec if snap.reader is snap.encoder else None
+        rvec = ranked.rvec
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
-            rvec = self._read(snap, q, ranked, [c.row for c in ranked.cands[:typed.READ_DEPTH]], rvec)
+            rvec = self._read(snap, q, qvec, ranked, [c.row for c in ranked.cands[:typed.READ_DEPTH]], rvec)
             reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, rvec, key_idf)
             if reading is not None:
                 ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
         shown = [c for c, _ in groups]
         nearby = shown + [c for c in ranked.cands[:typed.CONTEXT_DEPTH] if c not in shown]
-        rvec = self._read(snap, q, ranked, [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]],
-                          rvec)
+        rvec = self._read(snap, q, qvec, ranked,
+                          [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]], rvec)
         if reading is None:  # other questions: the shown passages and a few more, for feedback
             reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, rvec, key_idf)
         meta = snap.metadata
@@ -145,18 +145,19 @@ class Searcher:
         cands = reranker.rerank(q, qvec if rvec is None else rvec, cands, passages)
         return Ranked(cands, chunks, sentences, rvec)
 
-    def _read(self, snap: Snapshot, q: str, ranked: Ranked, rows: list[int],
+    def _read(self, snap: Snapshot, q: str, qvec: np.ndarray, ranked: Ranked, rows: list[int],
               rvec: np.ndarray | None) -> np.ndarray:
         """Embed the sentences of ``rows`` that ``ranked`` lacks and return the question's reading
-        vector, embedded in the same model call when it is not known yet (a call of its own cost
-        ~3 ms; vectors do not depend on their batch-mates at full precision)."""
-        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences, rows, also=[q] if rvec is None else ())
-        return rvec if rvec is not None else self.sentences.vectors(snap.reader, [q])[q]
+        vector; when the reader is a model of its own, the question rides in the same call (a
+        call of its own cost ~3 ms; vectors do not depend on their batch-mates at full precision)."""
+        ahead = rvec is None and snap.reader is not snap.encoder
+        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences, rows, also=[q] if ahead else ())
+        return rvec if rvec is not None else self.reading_vector(snap, q, qvec)
 
-    @staticmethod
-    def reading_vector(snap: Snapshot, q: str, qvec: np.ndarray) -> np.ndarray:
-        """The question as the sentence reader embeds it (``qvec`` itself for an fp32 index)."""
-        return qvec if snap.reader is snap.encoder else snap.reader.encode([q])[0]
+    def reading_vector(self, snap: Snapshot, q: str, qvec: np.ndarray) -> np.ndarray:
+        """The question as the sentence reader embeds it (``qvec`` itself for an fp32 index),
+        through the sentence cache."""
+        return qvec if snap.reader is snap.encoder else self.sentences.vectors(snap.reader, [q])[q]
 
     def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[tuple[Candidate, Group]]:
         cands = ranked.cands
