@@ -158,7 +158,7 @@ class Workspace:
 
             base = self.root / "export"
             index = Settings.load().index
-            ensure_export(base, resolve(index.model), index.int8)  # the int8 model too, if used
+            ensure_export(base, resolve(index.model), index.precision)  # the int8 model too, if used
             self._models = base / "models"
         return self._models
 

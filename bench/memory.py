@@ -39,7 +39,7 @@ def measure(store: str, data: Path, index: Path, env: dict[str, str], fresh: boo
 
     if not fresh:
         index.mkdir(parents=True, exist_ok=True)
-        ensure_export(index, resolve(Settings().index.model), Settings().index.int8)
+        ensure_export(index, resolve(Settings().index.model), Settings().index.precision)
     cmd = [*rag_exe(), "index", "--quiet", "--data", str(data), "--index", str(index)]
     out = []
     for what, args in (("full build", ["--full"]), ("add one article", [])):

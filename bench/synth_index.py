@@ -21,15 +21,17 @@ from bench.synth import Mixture
 from rag.config import Settings
 from rag.embed import resolve
 from rag.index.build import embed_text
+from rag.index.texts import sentence_offsets
 from rag.records import Chunk, Metadata, Source
 from rag.search.bm25 import BM25Index
 from rag.stores.faiss.chunkdb import ChunkDB
 from rag.stores.faiss.generation import NewGeneration
+from rag.stores.faiss.snapshot import SENTENCE_OFFSETS, SENTENCES, SHINGLE_OFFSETS, SHINGLES, save_shingles
 from rag.stores.faiss.vectors import AnnKind, build_index
 from rag.util import sha256_text
 
 PER_SOURCE = 4
-STAGED = ("chunks.sqlite", "vectors.npy")
+STAGED = ("chunks.sqlite", "vectors.npy", SENTENCES, SENTENCE_OFFSETS, SHINGLES, SHINGLE_OFFSETS)
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
@@ -92,12 +94,16 @@ def stage(folder: Path, n: int, docs: list[dict[str, str]], base: np.ndarray,
     t["sqlite"] = time.perf_counter() - t0 - sum(t.values())
     mix = Mixture(base)
     np.save(folder / "vectors.npy", np.concatenate(list(mix.chunks(len(chunks), seed))))
+    offsets = sentence_offsets(chunks)  # the stored sentence vectors and 5-grams of a real index
+    np.save(folder / SENTENCES, np.concatenate(list(mix.chunks(int(offsets[-1]), seed + 1))))
+    np.save(folder / SENTENCE_OFFSETS, offsets)
+    save_shingles(chunks, folder)
     t["vectors"] = time.perf_counter() - t0 - sum(t.values())
     by_path = {s.path: s.metadata.title for s in sources}
     texts = [embed_text(c, by_path[c.path]) for c in chunks]
     BM25Index.build(texts).save(folder)
     t["bm25"] = time.perf_counter() - t0 - sum(t.values())
-    (folder / "counts.txt").write_text(f"{len(sources)} {len(chunks)}", encoding="utf-8")
+    (folder / "counts.txt").write_text(f"{len(sources)} {len(chunks)} {offsets[-1]}", encoding="utf-8")
     return t
 
 
@@ -105,7 +111,7 @@ def publish(staged: Path, settings: Settings, export_name: str, kind: AnnKind) -
     """A committed generation in ``settings.paths.index_dir`` from the staged files (hard links) plus
     a ``kind`` vector index; returns the generation and the vector-index build seconds."""
     info = resolve(settings.index.model)
-    n_sources, n_chunks = (int(x) for x in (staged / "counts.txt").read_text().split())
+    n_sources, n_chunks, n_sentences = (int(x) for x in (staged / "counts.txt").read_text().split())
     new = NewGeneration(settings.paths.index_dir)
     for name in STAGED:
         os.link(staged / name, new.path / name)
@@ -120,7 +126,7 @@ def publish(staged: Path, settings: Settings, export_name: str, kind: AnnKind) -
                   "export": export_name},
         "chunking": settings.index.chunking(), "ann": kind,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "counts": {"documents": n_sources, "chunks": n_chunks, "files": n_sources},
+        "counts": {"documents": n_sources, "chunks": n_chunks, "files": n_sources, "sentences": n_sentences},
         "documents": {}, "synthetic": True,
     })
     return gen, seconds

@@ -72,8 +72,8 @@ def _print_report(report: Any, as_json: bool) -> None:
         out.print(f"index is up to date: {report.documents} documents, {report.chunks} chunks")
         return
     out.print(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
-              f"(embedded {report.embedded}, reused {report.reused}; added {len(report.added)}, "
-              f"changed {len(report.changed)}, removed {len(report.removed)})")
+              f"(embedded {report.embedded}, reused {report.reused}, sentences {report.embedded_sentences}; "
+              f"added {len(report.added)}, changed {len(report.changed)}, removed {len(report.removed)})")
 
 
 def _run_build(settings: Settings, as_json: bool, **kw: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 
 def record_path(file: str, n: int) -> str:
@@ -114,10 +114,23 @@ class Chunk:
             object.__setattr__(self, "sentences", Spans(self.sentences))
 
     @property
+    def place(self) -> Place:
+        return Place(self.path, self.start, self.end)
+
+    @property
     def chunk_id(self) -> str:
         from rag.util import sha256_text
 
         return sha256_text(f"{self.path}\x00{self.start}\x00{self.end}\x00{self.text}")[:32]
+
+
+class Place(NamedTuple):
+    """Where a chunk is, without its text: what grouping and citing need of the ~185 candidates
+    a question retrieves (only the few it reads are fetched whole)."""
+
+    path: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def models_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("models")
     index = Settings.load().index
-    ensure_export(root, resolve(index.model), index.int8)
+    ensure_export(root, resolve(index.model), index.precision)
     return root / "models"
 
 

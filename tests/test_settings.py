@@ -53,6 +53,10 @@ def test_bad_values_are_refused_with_one_line() -> None:
 
 
 def test_settings_survive_pickling_and_keep_chunking() -> None:
-    s = Settings.load(int8=True, chunk_overlap=2)
+    s = Settings.load(precision="int8", chunk_overlap=2)
     assert pickle.loads(pickle.dumps(s)) == s
     assert s.index.chunking() == {"chunk_tokens": 128, "chunk_overlap": 2, "int8": 1}
+    assert Settings.load().index.chunking() == {"chunk_tokens": 128, "chunk_overlap": 1, "precision": "bf16"}
+    assert Settings.load(precision="fp32").index.chunking() == {"chunk_tokens": 128, "chunk_overlap": 1}
+    with pytest.raises(RagError, match="precision must be bf16, int8 or fp32"):
+        Settings.load(precision="fp16")

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -150,9 +151,13 @@ def phrases(pairs: Mapping[tuple[str, str], float], text: str) -> float:
     total = sum(pairs.values())
     if total <= 0:
         return 0.0
-    seq = analyze(text)
-    found = set(itertools.pairwise(seq))
+    found = _stem_pairs(text)
     return sum(w for pair, w in pairs.items() if pair in found) / total
+
+
+@lru_cache(maxsize=8192)
+def _stem_pairs(text: str) -> frozenset[tuple[str, str]]:
+    return frozenset(itertools.pairwise(analyze(text)))
 
 
 def _feedback(own: list[list[float]], vectors: Sequence[np.ndarray],

@@ -4,6 +4,7 @@ nudged by how many of the question's content words it carries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -28,9 +29,23 @@ def coverage(question_terms: set[str], text: str) -> float:
     """Share of the question's content words (prefix-matched, so "lifted" ~ "lift") in text."""
     if not question_terms:
         return 0.0
-    words = set(terms(text))
-    hit = sum(1 for q in question_terms if any(same_word(q, w) for w in words))
+    words, by_prefix = _words(text)
+    hit = sum(1 for q in question_terms
+              if q in words or any(same_word(q, w) for w in by_prefix.get(q[:4], ())))
     return hit / len(question_terms)
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The text's content words, and those of 4+ letters by their first four: two different words
+    are ``same_word`` only if both have 4+ letters and share those (a sentence is read by
+    several stages of a query, and again by the next queries)."""
+    words = frozenset(terms(text))
+    by_prefix: dict[str, list[str]] = {}
+    for w in words:
+        if len(w) >= 4:
+            by_prefix.setdefault(w[:4], []).append(w)
+    return words, {k: tuple(v) for k, v in by_prefix.items()}
 
 
 def same_word(a: str, b: str) -> bool:

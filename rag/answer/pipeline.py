@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +25,8 @@ from rag.answer.rerank import NoReranker, Passage, best_sentence, get_reranker
 from rag.answer.sentences import SentenceVectors
 from rag.config import Mode, Settings
 from rag.errors import BadQuery
-from rag.index.texts import embed_text
-from rag.records import Chunk, Citation, Response, Result
+from rag.index.texts import embed_text, shingles
+from rag.records import Chunk, Citation, Place, Response, Result
 from rag.search.retriever import Candidate, Filters, retrieve
 from rag.stores import SnapshotHolder
 from rag.stores.base import Snapshot
@@ -88,30 +89,33 @@ class Searcher:
         key_idf = snap.idf(" ".join(asked.key_terms))
         reading = None
         if asked.wants_entities:  # entities are gathered across the best passages, then ranked
-            rvec = self._read(snap, q, qvec, ranked, [c.row for c in ranked.cands[:typed.READ_DEPTH]], rvec)
+            top = [c.row for c in ranked.cands[:typed.READ_DEPTH]]
+            self._need(snap, ranked, top)
+            rvec = self._read(snap, q, qvec, ranked, top, rvec)
             reading = typed.read(asked, ranked.cands, ranked.chunks, ranked.sentences, rvec, key_idf)
             if reading is not None:
                 ranked.cands = typed.boost(ranked.cands, reading)
         groups = self._group(snap, ranked, k)
         shown = [c for c, _ in groups]
         nearby = shown + [c for c in ranked.cands[:typed.CONTEXT_DEPTH] if c not in shown]
+        chunks = self._need(snap, ranked, [c.row for c in nearby + ranked.cands[:EVIDENCE_TOP * 2]])
         rvec = self._read(snap, q, qvec, ranked,
                           [c.row for c in nearby] + [c.row for c in ranked.cands[:EVIDENCE_TOP]], rvec)
         if reading is None:  # other questions: the shown passages and a few more, for feedback
             reading = typed.read(asked, nearby, ranked.chunks, ranked.sentences, rvec, key_idf)
         meta = snap.metadata
-        scored = score_sentences([g.chunk for _, g in groups],
+        scored = score_sentences([chunks[c.row] for c, _ in groups],
                                  _stack([ranked.sentences[c.row] for c, _ in groups], snap),
                                  rvec, q)
         results: list[Result] = []
         for rank, ((c, g), sents) in enumerate(zip(groups, scored, strict=True), start=1):
             best = best_spans(sents)
             results.append(Result(
-                rank=rank, score=c.score, text=g.chunk.text,
-                citation=_cite(g.chunk, meta), highlights=[(b.start, b.end) for b in best],
+                rank=rank, score=c.score, text=chunks[c.row].text,
+                citation=_cite(g.place, meta), highlights=[(b.start, b.end) for b in best],
                 also_in=[_cite(x, meta) for x in g.also]))
         ev = self._evidence(snap, q, rvec, ranked)
-        top_texts = [ranked.chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
+        top_texts = [chunks[c.row].text for c in ranked.cands[:EVIDENCE_TOP * 2]]
         ok = (bool(results) and answerable(ev) and not unmatched_names(q, top_texts)
               and (reading is None or typed.has_answer(reading)))
         for r in results:
@@ -131,12 +135,12 @@ class Searcher:
         """First stage, then the configured second stage over every candidate (``rvec``: the
         question's reading vector, made here when the second stage reads sentences)."""
         cands = retrieve(snap, q, qvec, mode, depth, filters, config=self.settings.search)
+        reranker = get_reranker(self.settings.search)
+        if isinstance(reranker, NoReranker):  # no second stage: texts are fetched as stages need them
+            return Ranked(list(cands), {}, {})
         rows = [c.row for c in cands]
         chunks = snap.chunks(rows)
-        reranker = get_reranker(self.settings.search)
-        if isinstance(reranker, NoReranker):  # no second stage: skip making 100+ passage texts
-            return Ranked(list(cands), chunks, {})
-        sentences = self.sentences.fill(snap.reader, chunks, {}, rows if reranker.uses_sentences else [])
+        sentences = self._fill(snap, chunks, {}, rows if reranker.uses_sentences else [])
         meta = snap.metadata
         none = np.zeros((0, snap.model.dim), np.float32)
         passages = [Passage(_embedded(chunks[r], meta), sentences.get(r, none)) for r in rows]
@@ -151,8 +155,19 @@ class Searcher:
         vector; when the reader is a model of its own, the question rides in the same call (a
         call of its own cost ~3 ms; vectors do not depend on their batch-mates at full precision)."""
         ahead = rvec is None and snap.reader is not snap.encoder
-        self.sentences.fill(snap.reader, ranked.chunks, ranked.sentences, rows, also=[q] if ahead else ())
+        self._fill(snap, ranked.chunks, ranked.sentences, rows, also=[q] if ahead else ())
         return rvec if rvec is not None else self.reading_vector(snap, q, qvec)
+
+    def _fill(self, snap: Snapshot, chunks: dict[int, Chunk], out: dict[int, np.ndarray], rows: list[int],
+              also: Sequence[str] = ()) -> dict[int, np.ndarray]:
+        """Add the sentence vectors of ``rows`` to ``out``: the index's own when it stores them,
+        else embedded now (with ``also`` in the same call)."""
+        todo = [r for r in rows if r not in out]
+        stored = snap.sentence_vectors(todo) if todo else {}
+        if stored is None:
+            return self.sentences.fill(snap.reader, chunks, out, todo, also)
+        out.update(stored)
+        return out
 
     def reading_vector(self, snap: Snapshot, q: str, qvec: np.ndarray) -> np.ndarray:
         """The question as the sentence reader embeds it (``qvec`` itself for an fp32 index),
@@ -160,10 +175,33 @@ class Searcher:
         return qvec if snap.reader is snap.encoder else self.sentences.vectors(snap.reader, [q])[q]
 
     def _group(self, snap: Snapshot, ranked: Ranked, k: int) -> list[tuple[Candidate, Group]]:
+        """Fold every candidate: from where each is and its stored 5-grams (no text needed), or
+        from the texts when the index does not store them."""
         cands = ranked.cands
-        vectors = snap.vectors(np.array([c.row for c in cands], dtype=np.int64))  # one read
-        groups = fold([ranked.chunks[c.row] for c in cands], vectors, k, self.settings.search.group_threshold)
+        rows = [c.row for c in cands]
+        vectors = snap.vectors(np.array(rows, dtype=np.int64))  # one read
+        stored = snap.shingles(rows)
+        if stored is None:
+            chunks = self._need(snap, ranked, rows)
+            places = [chunks[r].place for r in rows]
+
+            def shingled(i: int) -> set[int]:
+                return shingles(chunks[rows[i]].text)
+        else:
+            places = snap.places(rows)
+
+            def shingled(i: int) -> set[int]:
+                return set(stored[i].tolist())
+        groups = fold(places, vectors, k, self.settings.search.group_threshold, shingled)
         return [(cands[g.index], g) for g in groups]
+
+    @staticmethod
+    def _need(snap: Snapshot, ranked: Ranked, rows: list[int]) -> dict[int, Chunk]:
+        """``ranked.chunks`` with every row of ``rows`` fetched (one query for the missing)."""
+        missing = [r for r in dict.fromkeys(rows) if r not in ranked.chunks]
+        if missing:
+            ranked.chunks.update(snap.chunks(missing))
+        return ranked.chunks
 
     @staticmethod
     def _evidence(snap: Snapshot, q: str, rvec: np.ndarray, ranked: Ranked) -> Evidence:
@@ -184,7 +222,7 @@ def _embedded(ch: Chunk, meta: dict) -> str:  # type: ignore[type-arg]
     return embed_text(ch, m.title if m else None)
 
 
-def _cite(ch: Chunk, meta: dict) -> Citation:  # type: ignore[type-arg]
+def _cite(ch: Chunk | Place, meta: dict) -> Citation:  # type: ignore[type-arg]
     m = meta.get(ch.path)
     title = (m.title if m else None) or ch.path.rsplit("/", 1)[-1]
     return Citation(ch.path, title, ch.start, ch.end, m.outlet if m else None,

@@ -16,14 +16,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from rag.embed import Encoder
+from rag.index.texts import sentence_texts
 from rag.records import Chunk
 
 CACHE_SENTENCES = 20_000  # ~31 MB of float32 384-d vectors
-
-
-def sentence_texts(chunk: Chunk) -> list[str]:
-    """The chunk's sentences, exactly as they appear in it."""
-    return [chunk.text[s - chunk.start:e - chunk.start] for s, e in chunk.sentences]
 
 
 class SentenceVectors:

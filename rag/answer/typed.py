@@ -29,8 +29,8 @@ from rag.answer.extract import (
     vote,
 )
 from rag.answer.gazetteer import is_country_name
-from rag.answer.group import shingles
 from rag.answer.question import COUNTRY, QUANTITY, TIME, Question
+from rag.index.texts import shingles
 from rag.records import AnswerEntity, AnswerSentence, Chunk, Result, SpanRef
 from rag.search.retriever import Candidate
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from rag.embed.model import ModelInfo, offline, resolve
 
-__all__ = ["Encoder", "ModelInfo", "ensure_export", "load_encoder", "load_reader", "offline", "resolve"]
+__all__ = ["Encoder", "ModelInfo", "build_encoder", "ensure_export", "load_encoder", "load_reader", "offline",
+           "resolve"]
 
 
 class Encoder(Protocol):
@@ -25,9 +26,10 @@ def export_dir(index_dir: Path, info: ModelInfo) -> Path:
     return index_dir / "models" / info.key
 
 
-def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
+def ensure_export(index_dir: Path, info: ModelInfo, precision: str = "fp32") -> Path:
     """Export the model to ONNX once per index (needs torch, so only at build time, and in a
-    process of its own: see ``export_in_child``); ``int8`` also quantizes it (once)."""
+    process of its own: see ``export_in_child``); for ``precision`` int8 also quantize it, for
+    bf16 convert it to OpenVINO's format (once each, no torch needed)."""
     target = export_dir(index_dir, info)
     if not (target / "model.onnx").is_file():
         from rag.embed.export import export_in_child
@@ -35,8 +37,12 @@ def ensure_export(index_dir: Path, info: ModelInfo, int8: bool = False) -> Path:
         offline()
         target.parent.mkdir(parents=True, exist_ok=True)
         export_in_child(info.folder, target)
-    if int8:
+    if precision == "int8":
         add_int8(target)
+    elif precision == "bf16":
+        from rag.embed.openvino import add_openvino
+
+        add_openvino(target)
     return target
 
 
@@ -57,6 +63,18 @@ def add_int8(onnx_dir: Path) -> None:
     os.replace(tmp, onnx_dir / INT8_FILE)
     cfg["int8_file"] = INT8_FILE
     write_atomic(onnx_dir / CONFIG_FILE, (json.dumps(cfg, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def build_encoder(export: Path, precision: str, threads: int = 0) -> Encoder:
+    """The build's encoder, chosen by precision in this one place: bf16 runs on OpenVINO, int8
+    and fp32 on onnxruntime (int8 one text per call, so vectors never depend on batch-mates)."""
+    if precision == "bf16":
+        from rag.embed.openvino import OpenVinoEncoder
+
+        return OpenVinoEncoder(export, threads=threads or None)
+    from rag.embed.onnx import OnnxEncoder
+
+    return OnnxEncoder(export, threads=threads or None, quantized=precision == "int8")
 
 
 def load_encoder(index_dir: Path, info: ModelInfo, threads: int = 0, int8: bool = False) -> Encoder:

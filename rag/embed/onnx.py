@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from rag.embed.batching import length_buckets
+from rag.embed.batching import TOKEN_BUDGET, length_buckets, width_buckets
 from rag.errors import IndexIncompatible
 
 FORMAT_VERSION = 1
@@ -48,44 +48,29 @@ def read_config(onnx_dir: Path) -> dict[str, Any]:
     return cfg
 
 
-class OnnxEncoder:
-    """SentenceTransformer.encode, reproduced with onnxruntime + tokenizers (no torch import).
+class TokenEncoder:
+    """SentenceTransformer.encode around any runtime's forward pass: tokenize with ``tokenizers``,
+    batch by length, pool and normalise in numpy. Subclasses open a session and run ``_forward``."""
 
-    The int8 model quantizes activations with one scale per call (dynamic quantization), so a
-    text batched with others would get a vector that depends on its batch-mates: an incremental
-    build would then differ from a full one. It therefore embeds each text in a call of its own,
-    ``threads`` calls at a time on one-thread sessions (no padding either); on this machine that
-    is 2.1x the fp32 batched speed, and vectors are identical for any batching or thread count.
-    """
+    per_text = False  # one text per call (int8: activation scales per call)
+    fixed_widths = False  # pad each text to its ``padded_width`` (bf16: results depend on the width)
+    threads = 1
+    _pool: ThreadPoolExecutor | None = None
 
-    def __init__(self, onnx_dir: Path, threads: int | None = None, *, quantized: bool = False,
-                 spin: bool = True) -> None:
+    def _open(self, onnx_dir: Path) -> None:
         self.onnx_dir = Path(onnx_dir)
         self.config = read_config(self.onnx_dir)
-        model_file = self.config.get("int8_file") if quantized else MODEL_FILE
-        if not model_file:
-            raise IndexIncompatible("this index has no int8 ONNX model; rebuild it with quantization")
         self._tok_path = str(self.onnx_dir / TOKENIZER_FILE)
         self._tokenizer = Tokenizer.from_file(self._tok_path)
         # tokenizer.json may carry its own fixed padding/truncation (this one pads to 128): override.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=self.max_seq_length)
         self._counter: Tokenizer | None = None
-        opts = ort.SessionOptions()
-        # CPUs this process may use (affinity-aware), not the host's count: avoids oversubscription.
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        self.threads = threads or cpus or 1
-        self.per_text = quantized
-        self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        opts.intra_op_num_threads = 1 if quantized else self.threads
-        opts.inter_op_num_threads = 1  # sequential graph (ORT default); parallelism is inside each op
-        opts.log_severity_level = 3
-        if not spin:  # queries: idle threads sleep instead of spinning (a busy machine's tail latency)
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        path = str(self.onnx_dir / model_file)
-        self._session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """(batch, tokens, dim) token embeddings for the padded ``feed``."""
+        raise NotImplementedError
 
     @property
     def dim(self) -> int:
@@ -127,19 +112,27 @@ class OnnxEncoder:
                 rows = [self._run([ids[i]]) for i in order]
             out[order] = np.concatenate(rows)
             return out
-        for idx in length_buckets([len(x) for x in ids], max(1, batch_size)):
+        lengths = [len(x) for x in ids]
+        if self.fixed_widths:  # every call of a width also has one number of rows (filled with
+            # copies): a runtime keeps state per input shape, ~30 MB more over a 10,000-article build
+            for idx, width in width_buckets(lengths, max(1, batch_size)):
+                batch = [ids[i] for i in idx]
+                height = min(max(1, batch_size), max(1, TOKEN_BUDGET // width))
+                out[idx] = self._run(batch + [batch[0]] * (height - len(batch)), width)[:len(batch)]
+            return out
+        for idx in length_buckets(lengths, max(1, batch_size)):
             out[idx] = self._run([ids[i] for i in idx])
         return out
 
-    def _run(self, batch: list[list[int]]) -> np.ndarray:
-        width = max(len(x) for x in batch)
+    def _run(self, batch: list[list[int]], width: int = 0) -> np.ndarray:
+        width = max(width, *(len(x) for x in batch))
         input_ids = np.full((len(batch), width), self.config.get("pad_id", 0), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, x in enumerate(batch):
             input_ids[row, :len(x)] = x
             mask[row, :len(x)] = 1
         feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(mask)}
-        hidden = self._session.run([OUTPUT_NAME], {n: feed[n] for n in self._inputs})[0]
+        hidden = self._forward(feed)
         if self.config["pooling"] == "cls":
             pooled = hidden[:, 0]
         else:  # mean over real tokens only, as ST's Pooling does (clamp 1e-9 guards empty rows)
@@ -148,3 +141,42 @@ class OnnxEncoder:
         if self.config["normalize"]:
             pooled = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled.astype(np.float32, copy=False)
+
+
+class OnnxEncoder(TokenEncoder):
+    """SentenceTransformer.encode, reproduced with onnxruntime + tokenizers (no torch import).
+
+    The int8 model quantizes activations with one scale per call (dynamic quantization), so a
+    text batched with others would get a vector that depends on its batch-mates: an incremental
+    build would then differ from a full one. It therefore embeds each text in a call of its own,
+    ``threads`` calls at a time on one-thread sessions (no padding either); on this machine that
+    is 2.1x the fp32 batched speed, and vectors are identical for any batching or thread count.
+    """
+
+    def __init__(self, onnx_dir: Path, threads: int | None = None, *, quantized: bool = False,
+                 spin: bool = True) -> None:
+        self._open(onnx_dir)
+        model_file = self.config.get("int8_file") if quantized else MODEL_FILE
+        if not model_file:
+            raise IndexIncompatible("this index has no int8 ONNX model; rebuild it with quantization")
+        opts = ort.SessionOptions()
+        self.threads = threads or available_cpus()
+        self.per_text = quantized
+        opts.intra_op_num_threads = 1 if quantized else self.threads
+        opts.inter_op_num_threads = 1  # sequential graph (ORT default); parallelism is inside each op
+        opts.log_severity_level = 3
+        if not spin:  # queries: idle threads sleep instead of spinning (a busy machine's tail latency)
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        path = str(self.onnx_dir / model_file)
+        self._session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self._session.get_inputs()]
+
+    def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        out: np.ndarray = self._session.run([OUTPUT_NAME], {n: feed[n] for n in self._inputs})[0]
+        return out
+
+
+def available_cpus() -> int:
+    """CPUs this process may use (affinity-aware), not the host's count: avoids oversubscription."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cpus or 1

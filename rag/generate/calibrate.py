@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.answer.group import shingles
 from rag.config import PROJECT_ROOT, Settings
 from rag.generate.verify import (
     _NUMBER,
@@ -37,6 +36,7 @@ from rag.generate.verify import (
     span_features,
     supports,
 )
+from rag.index.texts import shingles
 from rag.records import Chunk, Citation, Result
 from rag.stores.base import Snapshot
 

@@ -4,36 +4,43 @@ laid out exactly as a full rebuild of the same files would lay it out."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from rag.chunk import ModelTokenCounter, chunk_source
 from rag.config import IndexConfig, Settings
-from rag.embed import ModelInfo, ensure_export, resolve
+from rag.embed import ModelInfo, build_encoder, ensure_export, resolve
 from rag.errors import RagError
 from rag.index.embedding import Progress, embed_missing
 from rag.index.lock import writer_lock
-from rag.index.texts import EmbedTexts, embed_text
+from rag.index.texts import EmbedTexts, SentenceTexts, embed_text, sentence_key
 from rag.load import discover, load_files
 from rag.load.reader import FileEntry, file_hash
 from rag.records import Chunk, Source, source_file
 from rag.stores import open_store
-from rag.stores.base import BuildResult, Previous
+from rag.stores.base import BuildResult, Previous, Store
 from rag.stores.vectorfile import VectorFile
+from rag.util import release_memory
 
 __all__ = ["BuildReport", "Progress", "build", "embed_text"]
 
 VECTORS_TMP = ".tmp-vectors-"  # + pid + .npy: a build's vectors until the store takes them
+SENTENCES_TMP = ".tmp-sentences-"  # + pid + .npy: the same for its sentence vectors
+STAGED_TMP = ".tmp-staged-"  # + pid: what the store builds from the texts before the embedding
+STORE_SENTENCES = ("bf16", "fp32")  # precisions whose sentence vectors read like fp32's
 
 
 @dataclass
 class BuildReport:
     documents: int = 0
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunk texts
     reused: int = 0
+    embedded_sentences: int = 0  # sentence texts, at a precision that stores them
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -111,24 +118,36 @@ def _build_locked(settings: Settings, full: bool, paths: Sequence[Path] | None,
     files.update({p: h for p, h in loaded.file_hashes.items() if p in reloaded})
 
     tmp = settings.paths.index_dir / f"{VECTORS_TMP}{os.getpid()}.npy"
+    tmp_sentences = settings.paths.index_dir / f"{SENTENCES_TMP}{os.getpid()}.npy"
+    staged = settings.paths.index_dir / f"{STAGED_TMP}{os.getpid()}"
+    report.documents = len(sources)
     try:
-        result = _embed(settings, info, None if full else prev, sources, files, progress, report, tmp)
+        result = _embed(settings, info, None if full else prev, sources, files, progress, report,
+                        (tmp, tmp_sentences, staged), store)
+        report.chunks = len(result.chunks)
+        del loaded, prev, sources  # the result holds what is still needed: a store may let go of it
+        release_memory()  # the model is gone: its memory is not the commit's
         result.manifest["build_seconds"] = round(time.perf_counter() - t0, 3)
         progress("writing index", 0, 1)
         report.generation = store.commit(result)
         progress("writing index", 1, 1)
     finally:
-        tmp.unlink(missing_ok=True)  # the FAISS store moved it into the generation; else it is done
-    report.documents, report.chunks = len(sources), len(result.chunks)
+        for t in (tmp, tmp_sentences):  # the FAISS store moved them into the generation; else done
+            t.unlink(missing_ok=True)
+        shutil.rmtree(staged, ignore_errors=True)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: list[Source],
-           files: dict[str, str], progress: Progress, report: BuildReport, tmp: Path) -> BuildResult:
-    """Chunk every source, then embed each chunk text the index does not have yet (once), the
-    vectors going to the file ``tmp`` as they are made."""
-    export = ensure_export(settings.paths.index_dir, info, settings.index.int8)
+           files: dict[str, str], progress: Progress, report: BuildReport,
+           tmp: tuple[Path, Path, Path], store: Store) -> BuildResult:
+    """Chunk every source, let the store stage what needs only the texts (in ``tmp[2]``), then
+    embed each chunk text the index does not have yet (once), the vectors going to the file
+    ``tmp[0]`` as they are made; at a precision that stores sentences, then each new sentence
+    text (to ``tmp[1]``)."""
+    config = settings.index
+    export = ensure_export(settings.paths.index_dir, info, config.precision)
     counter = ModelTokenCounter(export / "tokenizer.json")
     chunks: list[Chunk] = []
     for i, s in enumerate(sources):
@@ -137,13 +156,28 @@ def _embed(settings: Settings, info: ModelInfo, prev: Previous | None, sources: 
     titles = {s.path: s.metadata.title for s in sources}
     texts = EmbedTexts(chunks, titles)
     reuse = prev.vectors if prev else {}
-    for stale in settings.paths.index_dir.glob(f"{VECTORS_TMP}*.npy"):  # a crashed build's (we hold the lock)
-        stale.unlink(missing_ok=True)
-    out = VectorFile(tmp, len(texts), info.dim)
+    for pattern in (VECTORS_TMP, SENTENCES_TMP):  # a crashed build's (we hold the lock)
+        for stale in settings.paths.index_dir.glob(f"{pattern}*.npy"):
+            stale.unlink(missing_ok=True)
+    for folder in settings.paths.index_dir.glob(f"{STAGED_TMP}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    store.stage(texts, tmp[2])
+    release_memory()
+    out = VectorFile(tmp[0], len(texts), info.dim)
+    # one model for the chunks and the sentences, opened when there is something to embed
+    encoder = lru_cache(maxsize=1)(lambda: build_encoder(export, config.precision, config.threads))
     vectors, report.embedded, report.reused = embed_missing(
-        texts, reuse, export, info.dim, settings.index.workers, progress, "embedding",
-        settings.index.threads, settings.index.int8, out)
-    return BuildResult(info, export.name, sources, chunks, texts, vectors, files)
+        texts, reuse, export, info.dim, config.workers, progress, "embedding", config.threads,
+        config.precision, out, encoder=encoder)
+    result = BuildResult(info, export.name, sources, chunks, texts, vectors, files)
+    if config.precision in STORE_SENTENCES and store.keeps_sentences:
+        sentences = SentenceTexts(chunks)
+        result.sentence_offsets = sentences.offsets
+        result.sentence_vectors, report.embedded_sentences, _ = embed_missing(
+            sentences, prev.sentences if prev else {}, export, info.dim, config.workers, progress,
+            "embedding sentences", config.threads, config.precision,
+            VectorFile(tmp[1], len(sentences), info.dim), key=sentence_key, encoder=encoder)
+    return result
 
 
 def _per_source(config: IndexConfig, counter: ModelTokenCounter, source: Source) -> list[Chunk]:

@@ -3,11 +3,14 @@ batches — in this process or spread over worker processes, with identical resu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from rag.embed import Encoder
 from rag.index.texts import vector_key
 from rag.stores.vectorfile import VectorFile
 
@@ -17,11 +20,11 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 _worker_encoder = None
 
 
-def _init_worker(export: str, int8: bool) -> None:
+def _init_worker(export: str, precision: str) -> None:
     global _worker_encoder
-    from rag.embed.onnx import OnnxEncoder
+    from rag.embed import build_encoder
 
-    _worker_encoder = OnnxEncoder(Path(export), threads=1, quantized=int8)
+    _worker_encoder = build_encoder(Path(export), precision, threads=1)
 
 
 def _encode_in_worker(texts: list[str]) -> np.ndarray:
@@ -29,11 +32,15 @@ def _encode_in_worker(texts: list[str]) -> np.ndarray:
     return _worker_encoder.encode(texts)
 
 
-def embed_missing(texts: Sequence[str], reuse: Mapping[str, np.ndarray], export: Path, dim: int,
+def embed_missing(texts: Sequence[str], reuse: Mapping[Any, np.ndarray], export: Path, dim: int,
                   workers: int, progress: Progress, stage: str, threads: int = 0,
-                  int8: bool = False, out: VectorFile | None = None) -> tuple[np.ndarray | VectorFile, int, int]:
-    """Vectors for ``texts`` (reused where the text was embedded before); how many texts were
-    embedded, and how many rows were filled from ``reuse``.
+                  precision: str = "fp32", out: VectorFile | None = None,
+                  key: Callable[[str], Hashable] = vector_key,
+                  encoder: Callable[[], Encoder] | None = None) -> tuple[np.ndarray | VectorFile, int, int]:
+    """Vectors for ``texts`` (reused where the text was embedded before: ``reuse`` is keyed by
+    ``key(text)``); how many texts were embedded, and how many rows were filled from ``reuse``.
+    ``encoder``: gives the encoder to use in this process (one for several calls), made when
+    there is something to embed.
     With ``out`` they go to that file as they are made (a build's memory stays flat), else into
     a matrix.
 
@@ -42,37 +49,43 @@ def embed_missing(texts: Sequence[str], reuse: Mapping[str, np.ndarray], export:
     batch holds texts of nearly the same length and little compute goes to padding.
     """
     sink: np.ndarray | VectorFile = out if out is not None else np.zeros((len(texts), dim), dtype=np.float32)
-    # Keyed by the text's hash, the text itself made again when its batch comes: holding every
-    # distinct text until then was ~80 MB at 176k chunks (``texts`` makes them on demand).
-    where: dict[str, list[int]] = {}
-    size: dict[str, int] = {}
+    # Per distinct new text only its key, first row and length: the text itself is made again when
+    # its batch comes (holding every distinct text was ~80 MB at 176k chunks), and the rows of
+    # repeats are listed apart (a list per text was most of the ~250 MB of 600k sentences).
+    first: dict[Hashable, int] = {}
+    repeats: dict[Hashable, list[int]] = {}
+    keys: list[Hashable] = []
+    lengths = array("l")
     reused = 0
     for i, t in enumerate(texts):
-        key = vector_key(t)
-        v = reuse.get(key)
+        k = key(t)
+        v = reuse.get(k)
         if v is not None:
             sink[i] = v
             reused += 1
-        elif key in where:
-            where[key].append(i)
+        elif k in first:
+            repeats.setdefault(k, []).append(i)
         else:
-            where[key], size[key] = [i], len(t)
-    todo = sorted(where, key=size.__getitem__, reverse=True)
-    del size
+            first[k] = i
+            keys.append(k)
+            lengths.append(len(t))
+    todo = [keys[j] for j in sorted(range(len(keys)), key=lengths.__getitem__, reverse=True)]
+    del keys, lengths
     batches = [todo[lo:lo + EMBED_BATCH] for lo in range(0, len(todo), EMBED_BATCH)]
-    made = ([texts[where[k][0]] for k in batch] for batch in batches)
+    made = ([texts[first[x]] for x in batch] for batch in batches)
     progress(stage, 0, len(todo))
     done = 0
-    for batch, vecs in zip(batches, _encode_batches(made, len(batches), export, workers, threads, int8), strict=True):
-        for k, v in zip(batch, vecs, strict=True):
-            sink[where[k]] = v
+    encoded = _encode_batches(made, len(batches), export, workers, threads, precision, encoder)
+    for batch, vecs in zip(batches, encoded, strict=True):
+        for text_key, vec in zip(batch, vecs, strict=True):
+            sink[[first[text_key], *repeats.get(text_key, ())]] = vec
         done += len(batch)
         progress(stage, done, len(todo))
     return sink, len(todo), reused
 
 
 def _encode_batches(batches: Iterable[list[str]], n: int, export: Path, workers: int, threads: int,
-                    int8: bool) -> Iterator[np.ndarray]:
+                    precision: str, encoder: Callable[[], Encoder] | None) -> Iterator[np.ndarray]:
     """Each of the ``n`` batches' vectors, in order: in this process, or spread over worker processes."""
     if workers > 1 and n > 1:
         import multiprocessing as mp
@@ -80,11 +93,11 @@ def _encode_batches(batches: Iterable[list[str]], n: int, export: Path, workers:
 
         ctx = mp.get_context("spawn")  # fork would copy a loaded ONNX session's threads
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(str(export), int8)) as pool:
+                                 initargs=(str(export), precision)) as pool:
             yield from pool.map(_encode_in_worker, batches)
     elif n:
-        from rag.embed.onnx import OnnxEncoder
+        from rag.embed import build_encoder
 
-        encoder = OnnxEncoder(export, threads=threads or None, quantized=int8)
+        model = encoder() if encoder is not None else build_encoder(export, precision, threads)
         for batch in batches:
-            yield encoder.encode(batch)
+            yield model.encode(batch)

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from rag.errors import IndexIncompatible
-from rag.records import Chunk, Metadata, Source, Spans, source_file
+from rag.records import Chunk, Metadata, Place, Source, Spans, source_file
 from rag.stores.vectorfile import VectorFile
 
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.embed import Encoder, ModelInfo
 
-FORMAT_VERSION = 2  # 2: no stored sentence vectors (embedded at query time)
+FORMAT_VERSION = 2  # 2: sentence vectors stored when the precision allows (counts.sentences)
 
 
 def chunk_row(path: str, start: int, end: int, text: str, ordinal: int, sentences: Any) -> Chunk:
@@ -47,6 +48,7 @@ class Previous:
     vectors: Mapping[str, np.ndarray] = field(default_factory=dict)  # sha256(embedded text) → vector
     documents: int = 0
     chunks: int = 0
+    sentences: Mapping[bytes, np.ndarray] = field(default_factory=dict)  # sentence_key → vector
 
 
 @dataclass
@@ -61,6 +63,15 @@ class BuildResult:
     vectors: np.ndarray | VectorFile  # (chunks, dim), normalized; a build streams them to a file
     files: dict[str, str]
     manifest: dict[str, Any] = field(default_factory=dict)  # chunking, build time, …
+    # every chunk's sentences in chunk order (rows offsets[i]:offsets[i + 1] are chunk i's), when
+    # the precision stores them; None: sentences are embedded at query time
+    sentence_vectors: np.ndarray | VectorFile | None = None
+    sentence_offsets: np.ndarray | None = None
+
+    def release_texts(self) -> None:
+        """Let go of the documents and chunks once a store has written them, so that the vector
+        index, built last, has their memory (~250 MB at 176k chunks) to itself."""
+        self.sources, self.chunks, self.texts = [], [], []
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,11 @@ class Manifest:
     def int8(self) -> bool:
         """Was this index embedded with the int8 model (so its questions must be too)?"""
         return bool(self.data.get("chunking", {}).get("int8"))
+
+    @property
+    def stores_sentences(self) -> bool:
+        """Does this index hold every chunk's sentence vectors (else they are read at query time)?"""
+        return "sentences" in self.data.get("counts", {})
 
     def compatible_with(self, model_id: str, dim: int | None = None) -> None:
         """Raise a one-line ``IndexIncompatible`` unless this program and model can read it."""
@@ -185,7 +201,19 @@ class Snapshot(Protocol):
         """The stored (normalized) vectors of ``rows``."""
         ...
 
+    def sentence_vectors(self, rows: Sequence[int]) -> dict[int, np.ndarray] | None:
+        """Each row's (sentences, dim) stored sentence vectors; None when the index stores none."""
+        ...
+
+    def shingles(self, rows: Sequence[int]) -> list[np.ndarray] | None:
+        """Each row's word 5-gram hashes (``rag.index.texts.shingles``); None when not stored."""
+        ...
+
     def chunks(self, rows: Any) -> dict[int, Chunk]:
+        ...
+
+    def places(self, rows: Sequence[int]) -> list[Place]:
+        """Where each of ``rows`` is (document, span), in order: cheaper than ``chunks``."""
         ...
 
     def source(self, path: str) -> Source | None:
@@ -195,9 +223,16 @@ class Snapshot(Protocol):
 class Store(Protocol):
     """Where a built index lives: the writer side, and the door to its snapshots."""
 
+    keeps_sentences: bool  # stores sentence vectors (else the build does not make them)
+
     def previous(self, model: ModelInfo, vectors: bool = True) -> Previous | None:
         """The reusable state of the live index, or None when there is none compatible;
         ``vectors=False`` skips reading the embeddings (a full rebuild re-embeds anyway)."""
+        ...
+
+    def stage(self, texts: Sequence[str], folder: Path) -> None:
+        """Build into ``folder`` what needs only the chunk texts, before the build loads its model
+        (so their memory peaks do not add up); the next ``commit`` takes it from there."""
         ...
 
     def commit(self, result: BuildResult) -> str:

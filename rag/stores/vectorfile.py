@@ -13,9 +13,11 @@ import os
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+K = TypeVar("K", str, bytes)  # the key of a reused vector: a text's hash, hex or raw
 
 
 class VectorFile:
@@ -118,19 +120,20 @@ def save_vectors(vectors: np.ndarray | VectorFile, dest: Path) -> None:
         np.save(dest, vectors)
 
 
-class StoredRows(Mapping[str, np.ndarray]):
+class StoredRows(Mapping[K, np.ndarray]):
     """Key -> that row of a vectors file, read when asked: what an incremental build reuses of
     the live generation. A memory map of the file would make every row copied count in the
     build's resident memory (+258 MB at 176k chunks)."""
 
-    def __init__(self, rows: dict[str, int], vectors: VectorFile) -> None:
-        self.rows, self.vectors = rows, vectors
+    def __init__(self, rows: dict[K, int], vectors: VectorFile) -> None:
+        self.rows: dict[K, int] = rows
+        self.vectors = vectors
 
-    def __getitem__(self, key: str) -> np.ndarray:
+    def __getitem__(self, key: K) -> np.ndarray:
         return self.vectors[self.rows[key]]
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[K]:
         return iter(self.rows)

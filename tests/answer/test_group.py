@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer.group import fold, overlapping, same_information, shingles
+from rag.answer.group import fold, overlapping, same_information
+from rag.index.texts import shingles
 from rag.records import Chunk
 
 QUOTE = ("This is nothing new. It has been the case for a long time that every time NATO allies "
@@ -29,9 +30,9 @@ def test_overlapping_chunks_of_one_document() -> None:
     b = Chunk("a.txt", 80, 200, "x" * 120, 1)
     c = Chunk("a.txt", 200, 300, "x" * 100, 2)
     other = Chunk("b.txt", 80, 200, "x" * 120, 0)
-    assert overlapping(a, b) and overlapping(b, a)
-    assert not overlapping(a, c)
-    assert not overlapping(b, other)
+    assert overlapping(a.place, b.place) and overlapping(b.place, a.place)
+    assert not overlapping(a.place, c.place)
+    assert not overlapping(b.place, other.place)
 
 
 def test_fold_keeps_k_groups_and_cites_every_copy() -> None:
@@ -47,10 +48,17 @@ def test_fold_keeps_k_groups_and_cites_every_copy() -> None:
               Chunk("d.txt", 0, 80, third, 0),  # k=2 groups are full: neither shown nor cited
               Chunk("e.txt", 0, 80, QUOTE, 0)]  # a copy after the groups are full: still cited
     vecs = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [0.99, 0.141, 0], [0, 0, 1], [0, 0, 1.0]])
-    groups = fold(chunks, vecs / np.linalg.norm(vecs, axis=1, keepdims=True), 2, 0.95)
+    asked: list[int] = []
+
+    def shingled(i: int) -> set[int]:
+        asked.append(i)
+        return shingles(chunks[i].text)
+
+    groups = fold([c.place for c in chunks], vecs / np.linalg.norm(vecs, axis=1, keepdims=True), 2, 0.95, shingled)
     assert [g.index for g in groups] == [0, 3]
     assert [c.path for c in groups[0].also] == ["b.txt", "c.txt", "e.txt"]
     assert groups[1].also == []
+    assert 4 not in asked  # c.txt is a copy by its cosine alone: its 5-grams were never made
 
 
 def test_search_shows_each_passage_once(searcher) -> None:  # type: ignore[no-untyped-def]

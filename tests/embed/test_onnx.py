@@ -222,7 +222,7 @@ def test_ensure_export_keeps_torch_out_of_the_building_process(tmp_path: Path) -
     """The export runs in a child process: torch and the traced model (~0.8 GB) leave with it."""
     code = ("import sys; from pathlib import Path; from rag.config import Settings; "
             "from rag.embed import ensure_export, resolve; "
-            "out = ensure_export(Path(sys.argv[1]), resolve(Settings().index.model), True); "
+            "out = ensure_export(Path(sys.argv[1]), resolve(Settings().index.model), 'int8'); "
             "print('torch' in sys.modules, (out / 'model.onnx').is_file(), (out / 'model.int8.onnx').is_file())")
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "index")], capture_output=True, text=True,
                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=False)

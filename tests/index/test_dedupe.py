@@ -1,5 +1,6 @@
-"""Build work: identical texts are embedded once, no sentence vectors are stored, and an index
-of the previous format is rebuilt cleanly."""
+"""Build work: identical texts (chunks and sentences) are embedded once, sentence vectors are
+stored for every chunk and read by the answer stage, and an index of the previous format is
+rebuilt cleanly."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer.pipeline import Searcher
@@ -29,9 +31,16 @@ def test_syndicated_copies_are_embedded_once(tmp_path: Path, fresh_index: Path) 
     both = build(Settings.load(data_dir=data, index_dir=fresh_index, quiet=True), full=True)
     assert both.chunks == 2 * one.chunks
     assert both.embedded == one.embedded  # every copy's chunk text was already being embedded
+    assert both.embedded_sentences == one.embedded_sentences > 0  # and every sentence
     gen = current_generation(fresh_index)
-    assert not (gen / "sentences.npy").exists()
-    assert read_manifest(gen)["format_version"] == FORMAT_VERSION == 2
+    manifest = read_manifest(gen)
+    assert manifest["format_version"] == FORMAT_VERSION == 2
+    rows = np.load(gen / "sentences.npy")
+    offsets = np.load(gen / "sentence_offsets.npy")
+    assert manifest["counts"]["sentences"] == len(rows) == offsets[-1] > both.embedded_sentences
+    searcher = Searcher(Settings.load(data_dir=data, index_dir=fresh_index, quiet=True))
+    assert searcher.search("which countries lifted restrictions?").results
+    assert searcher.sentences.embedded == 0  # the answer stage read the stored vectors
 
 
 def test_an_old_format_index_is_refused_then_rebuilt(tmp_path: Path, fresh_index: Path) -> None:

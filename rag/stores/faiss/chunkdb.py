@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from rag.records import Chunk, Metadata, Source, source_file
+from rag.records import Chunk, Metadata, Place, Source, source_file
 from rag.stores.base import chunk_row, source_row
 
 SCHEMA = """
@@ -69,16 +70,20 @@ class ChunkDB:
 
     # ---- reading -------------------------------------------------------------------------
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
+        return {r[0]: chunk_row(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
+                for r in self._rows('row, path, start, "end", text, ordinal, sentences', rows)}
+
+    def places(self, rows: Iterable[int]) -> list[Place]:
         ids = [int(r) for r in rows]
-        out: dict[int, Chunk] = {}
+        found = {r[0]: Place(r[1], r[2], r[3]) for r in self._rows('row, path, start, "end"', ids)}
+        return [found[r] for r in ids]
+
+    def _rows(self, columns: str, rows: Iterable[int]) -> Iterator[Any]:
+        """``columns`` of the chunks at ``rows`` (any order), 500 rows a query."""
+        ids = [int(r) for r in rows]
         for lo in range(0, len(ids), 500):
             part = ids[lo:lo + 500]
-            q = ",".join("?" * len(part))
-            for r in self.query(
-                    f'SELECT row, path, start, "end", text, ordinal, sentences FROM chunks '
-                    f"WHERE row IN ({q})", part):
-                out[r[0]] = chunk_row(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
-        return out
+            yield from self.query(f"SELECT {columns} FROM chunks WHERE row IN ({','.join('?' * len(part))})", part)
 
     def all_chunks(self) -> list[Chunk]:
         rows = self.query('SELECT path, start, "end", text, ordinal, sentences FROM chunks ORDER BY row')

@@ -6,6 +6,7 @@ generation never changes under a snapshot, so nothing here needs a lock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import resolve
 from rag.errors import IndexIncompatible
-from rag.records import Chunk, Metadata, Source
+from rag.index.texts import shingles
+from rag.records import Chunk, Metadata, Place, Source
 from rag.search.bm25 import BM25Index
 from rag.search.topk import top_rows
 from rag.stores.base import Filters, Manifest
@@ -23,6 +25,23 @@ from rag.stores.encoders import SnapshotEncoders
 from rag.stores.faiss.chunkdb import ChunkDB
 from rag.stores.faiss.generation import current_generation, read_manifest, verify_files
 from rag.stores.faiss.vectors import VectorIndex, load_index
+
+SENTENCES = "sentences.npy"  # every chunk's sentence vectors, in chunk order
+SENTENCE_OFFSETS = "sentence_offsets.npy"  # chunk i's rows: offsets[i]:offsets[i + 1]
+SHINGLES = "shingles.bin"  # every chunk's word 5-gram hashes (int64), in chunk order
+SHINGLE_OFFSETS = "shingle_offsets.npy"
+
+
+def save_shingles(chunks: Sequence[Chunk], folder: Path) -> None:
+    """Write every chunk's word 5-gram hashes, streamed (a build never holds them all): grouping
+    then reads them instead of making them for each of a query's ~185 candidates."""
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    with open(folder / SHINGLES, "wb") as fh:
+        for i, c in enumerate(chunks):
+            h = np.fromiter(shingles(c.text), dtype="<i8")
+            fh.write(h.tobytes())
+            offsets[i + 1] = offsets[i] + len(h)
+    np.save(folder / SHINGLE_OFFSETS, offsets)
 
 
 class FaissSnapshot(SnapshotEncoders):
@@ -51,6 +70,31 @@ class FaissSnapshot(SnapshotEncoders):
     def matrix(self) -> np.ndarray:
         """Every row's vector, memory-mapped."""
         return np.load(self.gen / "vectors.npy", mmap_mode="r")
+
+    @cached_property
+    def _sentences(self) -> tuple[np.ndarray, np.ndarray]:
+        return (np.load(self.gen / SENTENCES, mmap_mode="r"), np.load(self.gen / SENTENCE_OFFSETS))
+
+    @cached_property
+    def _shingles(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if SHINGLES not in self.manifest.get("files", {}):
+            return None  # an index from before they were stored
+        offsets = np.load(self.gen / SHINGLE_OFFSETS)
+        if not offsets[-1]:
+            return np.zeros(0, np.int64), offsets
+        return np.memmap(self.gen / SHINGLES, dtype="<i8", mode="r"), offsets
+
+    def shingles(self, rows: Sequence[int]) -> list[np.ndarray] | None:
+        if self._shingles is None:
+            return None
+        values, offsets = self._shingles
+        return [values[offsets[r]:offsets[r + 1]] for r in rows]
+
+    def sentence_vectors(self, rows: Sequence[int]) -> dict[int, np.ndarray] | None:
+        if not Manifest(self.manifest).stores_sentences:
+            return None
+        matrix, offsets = self._sentences
+        return {int(r): np.array(matrix[offsets[r]:offsets[r + 1]]) for r in rows}
 
     @cached_property
     def ann(self) -> VectorIndex:
@@ -104,6 +148,9 @@ class FaissSnapshot(SnapshotEncoders):
 
     def chunks(self, rows: Any) -> dict[int, Chunk]:
         return self.db.chunks(rows)
+
+    def places(self, rows: Sequence[int]) -> list[Place]:
+        return self.db.places(rows)
 
     def source(self, path: str) -> Source | None:
         return self.db.source(path)

@@ -13,6 +13,7 @@ single-row read, ``PostgresStore.generation``) and opens the new generation when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 from rag.config import Settings
 from rag.embed import resolve
 from rag.errors import IndexIncompatible, IndexMissing
-from rag.records import Chunk, Metadata, Source
+from rag.records import Chunk, Metadata, Place, Source
 from rag.stores.base import Filters, Manifest, chunk_row, source_row
 from rag.stores.encoders import SnapshotEncoders
 from rag.stores.postgres import db as pg_db
@@ -199,6 +200,16 @@ class PgSnapshot(SnapshotEncoders):
 
     def vectors(self, rows: Any) -> np.ndarray:
         return np.asarray(self.vecs[rows])
+
+    def sentence_vectors(self, rows: Sequence[int]) -> dict[int, np.ndarray] | None:
+        return None  # not stored here: the answer stage embeds the few it reads
+
+    def shingles(self, rows: Sequence[int]) -> list[np.ndarray] | None:
+        return None  # not stored here: grouping makes them from the texts
+
+    def places(self, rows: Sequence[int]) -> list[Place]:
+        found = self.chunks(rows)
+        return [found[int(r)].place for r in rows]
 
     def chunks(self, rows: Any) -> dict[int, Chunk]:
         return self.db.chunks(rows)

@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ BULK_MIN = 2000  # chunks: a load this big into an empty table builds its indexe
 
 
 class PostgresStore:
+    keeps_sentences = False  # the answer stage embeds the few sentences it reads at query time
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = pg_db.database_url(settings.storage)
@@ -116,6 +119,9 @@ class PostgresStore:
         return Previous(files, sources, StoredRows(keys, stored), len(sources), n)
 
     # ---- making a new state live ------------------------------------------------------------
+    def stage(self, texts: Sequence[str], folder: Path) -> None:
+        pass  # the keyword postings are written with the chunks (spooled to disk)
+
     def commit(self, result: BuildResult) -> str:
         conn = pg_db.connect(self.url)
         try:
