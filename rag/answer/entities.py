@@ -9,6 +9,7 @@ carries its grammatical role: "US President Joe Biden authorized ..." makes the 
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.abc
 import sys
 import threading
@@ -124,7 +125,24 @@ def _load() -> Any:
     for _, pipe in nlp.pipeline:
         for layer in pipe.model.walk():
             layer.ops = ops
+    _settle()
     return nlp
+
+
+def _settle() -> None:
+    """Once the model is in, make the rest of the process's questions cheaper:
+
+    * numpy's BLAS runs one thread: spaCy's matrices are small (a 2-thread BLAS gained nothing
+      for them), and OpenBLAS's idle threads spin for a while after each product, on the
+      cores the next question's ONNX run needs (a non-entity question after an entity one
+      took ~1 ms longer);
+    * every object alive now (the model's ~10^5, the index's) moves out of the garbage
+      collector's sight (``gc.freeze``): they live as long as the process, and otherwise a
+      full collection walks them all, ~25 ms landing on whichever question triggers it."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    gc.freeze()
 
 
 @contextlib.contextmanager

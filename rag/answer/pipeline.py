@@ -184,15 +184,10 @@ class Searcher:
         if stored is None:
             chunks = self._need(snap, ranked, rows)
             places = [chunks[r].place for r in rows]
-
-            def shingled(i: int) -> set[int]:
-                return shingles(chunks[rows[i]].text)
+            stored = [np.fromiter(shingles(chunks[r].text), np.int64) for r in rows]
         else:
             places = snap.places(rows)
-
-            def shingled(i: int) -> set[int]:
-                return set(stored[i].tolist())
-        groups = fold(places, vectors, k, self.settings.search.group_threshold, shingled)
+        groups = fold(places, vectors, k, self.settings.search.group_threshold, stored)
         return [(cands[g.index], g) for g in groups]
 
     @staticmethod

@@ -9,6 +9,23 @@ import re
 import justext  # type: ignore[import-untyped]
 
 Span = tuple[int, int]
+
+
+class Phrases:
+    """A case-insensitive pattern of lower-case phrases, searched ~4x faster: an ASCII line is
+    first searched lower-cased with a case-sensitive copy that has no ``\\b`` (Python's ``re``
+    scans a pattern that opens with ``\\b`` under IGNORECASE position by position). That copy
+    matches wherever the pattern does, so only lines it finds are searched with the pattern."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern, re.I)
+        self._hint = re.compile(pattern.replace(r"\b", ""))
+
+    def search(self, s: str) -> re.Match[str] | None:
+        if s.isascii() and not self._hint.search(s.lower()):
+            return None
+        return self.pattern.search(s)
+
 STOPWORDS: frozenset[str] = frozenset(justext.get_stoplist("English"))
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -16,10 +33,11 @@ SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.)[\"'”’)\]]*$")
 BULLET = re.compile(r"^(?:[•·▪◦‣*–—-]|\d{1,2}[.)])\s+\S")
 _LINKY = re.compile(r"https?://|www\.|^@\w|^#\w|\S@\S+\.\w|\.(?:com|org|net)/", re.I)
+_LINKY_ANY = re.compile(r"https?://|www\.|[@#]|\.(?:com|org|net)/", re.I)  # in a line: a token may be linky
 _SEPARATOR = re.compile(r"\s[|»›·/]\s|\s[|»›]$")
 
 # Phrases that are chrome whatever the line length (forms, banners, disclaimers, calls to act).
-_STRONG = re.compile(
+_STRONG = Phrases(
     r"\bleave a (?:reply|comment)\b|\byour email address will not be published\b"
     r"|\brequired fields are marked\b|\bsave my name,? email\b|\bcomments are closed\b"
     r"|\bfollow us\b|\bsupport us\b|\bbecome (?:a|our) (?:patron|member|supporter|subscriber)\b"
@@ -27,16 +45,14 @@ _STRONG = re.compile(
     r"|\bviews expressed (?:here|in this)\b|\b(?:we|this (?:web)?site) uses? cookies\b"
     r"|\b(?:accept|use of|manage) (?:all )?cookies\b|\bcookie (?:policy|settings|preferences)\b"
     r"|\bsign up for (?:our|the) newsletter\b|^advertisement\b|^(?:sponsored|promoted)(?: content)?\b",
-    re.I,
 )
 STRONG_MAX = 1000  # a longer line is a paragraph of prose that happens to quote such a phrase
 _AD = re.compile(r"^(?:advertisement|(?:sponsored|promoted)(?: content)?|ad)\W*$", re.I)
 # Phrases that are chrome only on a short line (a body sentence may mention them).
-_WEAK = re.compile(
+_WEAK = Phrases(
     r"\bsubscribe\b|\bnewsletter\b|\bshare (?:this|on|via)\b|^share\b|\bread more\b|\bclick here\b"
     r"|\bprivacy policy\b|\bterms of (?:use|service)\b|\bcopyright\b|©|\bskip to\b|\bpatreon\b"
     r"|\b(?:log|sign) ?(?:in|up)\b|\bdonate\b|^(?:tags?|topics?|categories|filed under)\b|^ad$",
-    re.I,
 )
 # Headings after which a page lists links (need 1 strong line to resume) or comments (need 3).
 LINK_SECTION = re.compile(
@@ -56,10 +72,9 @@ _TIME_AGO = re.compile(
     r"|months?|y|yrs?|years?)\s+ago\b",
     re.I,
 )
-_CAPTION = re.compile(
+_CAPTION = Phrases(
     r"\b(?:photo|image|picture|photograph|illustration|video|credit)s?(?:\s+credit)?\s*:"
     r"|\b(?:getty images|ap photo|shutterstock|afp via)\b|^(?:photo|image|picture)s? (?:by|courtesy)\b",
-    re.I,
 )
 _BYLINE = re.compile(
     r"^(?:by|authors?|written by|posted by|words by|report(?:ing|ed) by|edited by)\s*[:\-–—]?\s+(.+)$",
@@ -74,7 +89,7 @@ _BIO = re.compile(
     r"(?:editor|writer|reporter|correspondent|journalist|columnist|contributor|author|analyst"
     rf"|producer|editor-in-chief)\s+(?:of|at|for|with)\s+(?:the\s+)?(?P<org>{ORG_PATTERN})"
 )
-_CONTACT = re.compile(r"\bfollow (?:him|her|them|me)\b|@\w|\btwitter\b|\bemail\b|\bcan be reached\b", re.I)
+_CONTACT = Phrases(r"\bfollow (?:him|her|them|me)\b|@\w|\btwitter\b|\bemail\b|\bcan be reached\b")
 
 _MON = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 DATE_RE = re.compile(
@@ -155,7 +170,7 @@ def chrome_kind(s: str, near_end: bool) -> str | None:
         return "bio"
     if s.endswith(":") and words <= 3 and not any(w.lower() in STOPWORDS for w in WORD.findall(s)):
         return "label"
-    if tokens and sum(bool(_LINKY.search(t)) for t in tokens) / len(tokens) > 0.2:
+    if tokens and _LINKY_ANY.search(s) and sum(bool(_LINKY.search(t)) for t in tokens) / len(tokens) > 0.2:
         return "links"
     if words <= 15 and len(_SEPARATOR.findall(f" {s} ")) >= 2:
         return "menu"

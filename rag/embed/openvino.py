@@ -66,5 +66,7 @@ class OpenVinoEncoder(TokenEncoder):
         self._output = self._compiled.outputs[0]
 
     def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
-        result = self._request.infer({n: feed[n] for n in self._inputs})
+        # Shared both ways, no copies: the runtime reads the arrays in place (a batch's arrays are
+        # never changed after they are made), and the caller pools the output before the next call.
+        result = self._request.infer({n: feed[n] for n in self._inputs}, share_inputs=True, share_outputs=True)
         return np.asarray(result[self._output])

@@ -42,15 +42,11 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 def terms(text: str) -> list[str]:
     """Lower-cased words without stop words (unstemmed: for highlighting and coverage)."""
+    words = _WORD.findall(text.lower())
+    if "’" in text:
+        words = [w.replace("’", "'") for w in words]
     stop = STOPWORDS_EN
-    out = []
-    for m in _WORD.finditer(text.lower()):
-        w = m.group(0).replace("’", "'")
-        if w.endswith("'s"):
-            w = w[:-2]
-        if w and w not in stop:
-            out.append(w)
-    return out
+    return [w for w in (x[:-2] if x.endswith("'s") else x for x in words) if w and w not in stop]
 
 
 def analyze(text: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer.group import fold, overlapping, same_information
+from rag.answer.group import contained, fold, overlapping, shared_counts
 from rag.index.texts import shingles
 from rag.records import Chunk
 
@@ -12,17 +12,32 @@ QUOTE = ("This is nothing new. It has been the case for a long time that every t
          "are providing support to Ukraine, President Putin threatens us.")
 
 
+def _hashes(*texts: str) -> list[np.ndarray]:
+    return [np.fromiter(shingles(t), np.int64) for t in texts]
+
+
 def test_same_words_in_two_outlets_are_the_same_information() -> None:
-    a = shingles(f"Stoltenberg told reporters in Prague: {QUOTE}")
-    b = shingles(f"{QUOTE} He spoke on Thursday.")
-    assert same_information(0.0, a, b, 0.9)
-    other = shingles("Kharkiv has been under heavy shelling for weeks, officials said on Monday.")
-    assert not same_information(0.0, a, other, 0.9)
+    other = "Kharkiv has been under heavy shelling for weeks, officials said on Monday."
+    hashes = _hashes(f"Stoltenberg told reporters in Prague: {QUOTE}", f"{QUOTE} He spoke on Thursday.", other)
+    i, j, count = shared_counts(hashes)
+    assert (i.tolist(), j.tolist()) == ([0], [1])  # the third shares no 5-gram with either
+    sizes = np.array([len(h) for h in hashes])
+    assert contained(count, sizes[i], sizes[j]).tolist() == [True]
+    assert not contained(np.array([0]), np.array([5]), np.array([5]))[0]
+    assert not contained(np.array([0]), np.array([0]), np.array([5]))[0]  # an empty passage contains nothing
 
 
-def test_near_identical_meaning_by_cosine() -> None:
-    assert same_information(0.95, set(), set(), 0.9)
-    assert not same_information(0.85, set(), set(), 0.9)
+def test_shared_counts_equal_set_intersections() -> None:
+    """Against Python's sets on random candidates, with copies (a hash carried by up to 5)."""
+    rng = np.random.default_rng(7)
+    pool = rng.integers(-2**63, 2**63 - 1, 400, dtype=np.int64)
+    sets = [set(rng.choice(pool, rng.integers(0, 60), replace=False).tolist()) for _ in range(40)]
+    sets += [set(sets[3]), set(sets[3]), set(), set(sets[10]) | {1, 2, 3}]
+    i, j, count = shared_counts([np.array(sorted(x), dtype=np.int64) for x in sets])
+    got = dict(zip(zip(i.tolist(), j.tolist(), strict=True), count.tolist(), strict=True))
+    want = {(a, b): len(sets[a] & sets[b]) for a in range(len(sets)) for b in range(a + 1, len(sets))
+            if sets[a] & sets[b]}
+    assert got == want
 
 
 def test_overlapping_chunks_of_one_document() -> None:
@@ -48,17 +63,11 @@ def test_fold_keeps_k_groups_and_cites_every_copy() -> None:
               Chunk("d.txt", 0, 80, third, 0),  # k=2 groups are full: neither shown nor cited
               Chunk("e.txt", 0, 80, QUOTE, 0)]  # a copy after the groups are full: still cited
     vecs = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [0.99, 0.141, 0], [0, 0, 1], [0, 0, 1.0]])
-    asked: list[int] = []
-
-    def shingled(i: int) -> set[int]:
-        asked.append(i)
-        return shingles(chunks[i].text)
-
-    groups = fold([c.place for c in chunks], vecs / np.linalg.norm(vecs, axis=1, keepdims=True), 2, 0.95, shingled)
+    groups = fold([c.place for c in chunks], vecs / np.linalg.norm(vecs, axis=1, keepdims=True), 2, 0.95,
+                  _hashes(*(c.text for c in chunks)))
     assert [g.index for g in groups] == [0, 3]
-    assert [c.path for c in groups[0].also] == ["b.txt", "c.txt", "e.txt"]
+    assert [c.path for c in groups[0].also] == ["b.txt", "c.txt", "e.txt"]  # c.txt by its cosine alone
     assert groups[1].also == []
-    assert 4 not in asked  # c.txt is a copy by its cosine alone: its 5-grams were never made
 
 
 def test_search_shows_each_passage_once(searcher) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.records import Chunk, Metadata, Place, Source, source_file
+from rag.records import Chunk, Metadata, Source, source_file
 from rag.stores.base import chunk_row, source_row
 
 SCHEMA = """
@@ -72,11 +72,6 @@ class ChunkDB:
     def chunks(self, rows: Iterable[int]) -> dict[int, Chunk]:
         return {r[0]: chunk_row(r[1], r[2], r[3], r[4], r[5], json.loads(r[6]))
                 for r in self._rows('row, path, start, "end", text, ordinal, sentences', rows)}
-
-    def places(self, rows: Iterable[int]) -> list[Place]:
-        ids = [int(r) for r in rows]
-        found = {r[0]: Place(r[1], r[2], r[3]) for r in self._rows('row, path, start, "end"', ids)}
-        return [found[r] for r in ids]
 
     def _rows(self, columns: str, rows: Iterable[int]) -> Iterator[Any]:
         """``columns`` of the chunks at ``rows`` (any order), 500 rows a query."""

@@ -44,6 +44,12 @@ def save_shingles(chunks: Sequence[Chunk], folder: Path) -> None:
     np.save(folder / SHINGLE_OFFSETS, offsets)
 
 
+def _mapped(path: Path) -> np.ndarray:
+    """A memory-mapped array as a plain ndarray: the file stays mapped, but slicing it skips
+    ``np.memmap``'s per-slice bookkeeping (~2 us a slice, ~200 slices a query)."""
+    return np.asarray(np.load(path, mmap_mode="r"))
+
+
 class FaissSnapshot(SnapshotEncoders):
     def __init__(self, settings: Settings, gen: Path) -> None:
         self.settings = settings
@@ -69,11 +75,11 @@ class FaissSnapshot(SnapshotEncoders):
     @cached_property
     def matrix(self) -> np.ndarray:
         """Every row's vector, memory-mapped."""
-        return np.load(self.gen / "vectors.npy", mmap_mode="r")
+        return _mapped(self.gen / "vectors.npy")
 
     @cached_property
     def _sentences(self) -> tuple[np.ndarray, np.ndarray]:
-        return (np.load(self.gen / SENTENCES, mmap_mode="r"), np.load(self.gen / SENTENCE_OFFSETS))
+        return _mapped(self.gen / SENTENCES), np.load(self.gen / SENTENCE_OFFSETS)
 
     @cached_property
     def _shingles(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -82,7 +88,7 @@ class FaissSnapshot(SnapshotEncoders):
         offsets = np.load(self.gen / SHINGLE_OFFSETS)
         if not offsets[-1]:
             return np.zeros(0, np.int64), offsets
-        return np.memmap(self.gen / SHINGLES, dtype="<i8", mode="r"), offsets
+        return np.asarray(np.memmap(self.gen / SHINGLES, dtype="<i8", mode="r")), offsets
 
     def shingles(self, rows: Sequence[int]) -> list[np.ndarray] | None:
         if self._shingles is None:
@@ -117,10 +123,17 @@ class FaissSnapshot(SnapshotEncoders):
         return self.db.metadata()
 
     @cached_property
+    def _layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every row's document path, start and end, in one read: filters need the paths, and
+        grouping the places of ~185 candidates a query (a query of its own took ~0.3-0.8 ms)."""
+        rows = self.db.query('SELECT path, start, "end" FROM chunks ORDER BY row')
+        return (np.array([r[0] for r in rows], dtype=object), np.fromiter((r[1] for r in rows), np.int64, len(rows)),
+                np.fromiter((r[2] for r in rows), np.int64, len(rows)))
+
+    @property
     def chunk_paths(self) -> np.ndarray:
         """Document path of every row, for filters and grouping."""
-        rows = self.db.query("SELECT path FROM chunks ORDER BY row")
-        return np.array([r[0] for r in rows], dtype=object)
+        return self._layout[0]
 
     def dense(self, qvec: np.ndarray, k: int, filters: Filters | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rows) by cosine: the ANN index over everything, or exact over the rows a
@@ -150,7 +163,8 @@ class FaissSnapshot(SnapshotEncoders):
         return self.db.chunks(rows)
 
     def places(self, rows: Sequence[int]) -> list[Place]:
-        return self.db.places(rows)
+        paths, starts, ends = self._layout
+        return [Place(paths[r], int(starts[r]), int(ends[r])) for r in rows]
 
     def source(self, path: str) -> Source | None:
         return self.db.source(path)
