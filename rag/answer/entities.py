@@ -52,6 +52,7 @@ class _Model:
         self._cache: OrderedDict[str, tuple[Mention, ...]] = OrderedDict()
         self._loader: threading.Thread | None = None
         self._start = threading.Lock()
+        self._read = self._settled = False  # passages read once; the process settled (below)
 
     def nlp(self) -> Any:
         with self._lock:
@@ -77,10 +78,14 @@ class _Model:
         if todo:
             nlp = self.nlp()
             with self._lock:
+                if self._read and not self._settled:
+                    self._settled = True
+                    _settle()
                 for text, doc in zip(todo, nlp.pipe(todo, batch_size=32), strict=True):
                     self._cache[text] = tuple(_mention(e) for e in doc.ents)
                 while len(self._cache) > CACHE:
                     self._cache.popitem(last=False)
+                self._read = True
         return [self._cache.get(t, ()) for t in texts]
 
     def forget(self) -> None:
@@ -125,17 +130,17 @@ def _load() -> Any:
     for _, pipe in nlp.pipeline:
         for layer in pipe.model.walk():
             layer.ops = ops
-    _settle()
     return nlp
 
 
 def _settle() -> None:
-    """Once the model is in, make the rest of the process's questions cheaper:
+    """Before a process reads passages the second time, make its later questions cheaper (a
+    one-shot `rag query` never pays the ~10 ms):
 
-    * numpy's BLAS runs one thread: spaCy's matrices are small (a 2-thread BLAS gained nothing
-      for them), and OpenBLAS's idle threads spin for a while after each product, on the
-      cores the next question's ONNX run needs (a non-entity question after an entity one
-      took ~1 ms longer);
+    * numpy's BLAS runs one thread from then on: OpenBLAS's idle threads spin for a while after
+      each product, on the cores the next question's ONNX run needs (a non-entity question
+      after an entity one took ~1 ms longer). Two threads read passages ~9% faster, so the
+      first read (a cold `rag query`, nothing else to run) keeps them;
     * every object alive now (the model's ~10^5, the index's) moves out of the garbage
       collector's sight (``gc.freeze``): they live as long as the process, and otherwise a
       full collection walks them all, ~25 ms landing on whichever question triggers it."""

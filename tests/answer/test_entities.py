@@ -76,6 +76,21 @@ def test_an_import_is_refused_to_the_loading_thread_only(tmp_path: Path, monkeyp
     sys.modules.pop("rag_probe_module", None)
 
 
+def test_a_second_read_settles_the_process() -> None:
+    """The first read keeps numpy's BLAS threads (a cold query); before the second, BLAS drops to
+    one thread and the long-lived objects leave the garbage collector's sight."""
+    import gc
+
+    from threadpoolctl import threadpool_info
+
+    model = _Model()
+    model.mentions([TEXT])
+    assert not model._settled
+    model.mentions([TEXT + " Again."])
+    assert model._settled and gc.get_freeze_count() > 0
+    assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+
+
 def test_mentions_are_cached_and_empty_text_is_fine() -> None:
     a = mentions([TEXT, "", TEXT])
     assert a[0] == a[2] and a[1] == ()
