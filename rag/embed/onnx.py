@@ -54,6 +54,7 @@ class TokenEncoder:
 
     per_text = False  # one text per call (int8: activation scales per call)
     fixed_widths = False  # pad each text to its ``padded_width`` (bf16: results depend on the width)
+    token_budget = TOKEN_BUDGET  # padded tokens per call of fixed widths
     threads = 1
     _pool: ThreadPoolExecutor | None = None
 
@@ -115,24 +116,39 @@ class TokenEncoder:
         lengths = [len(x) for x in ids]
         if self.fixed_widths:  # and few numbers of rows (a batch's tail is filled with copies up to
             # a power of two): the runtime keeps state per input shape, ~90 MB at 10,000 articles
-            for idx, width in width_buckets(lengths, max(1, batch_size)):
+            most = max(1, batch_size)
+            jobs = []
+            for idx, width in width_buckets(lengths, most, self.token_budget):
                 batch = [ids[i] for i in idx]
-                height = min(max(1, batch_size), max(1, TOKEN_BUDGET // width), 1 << (len(batch) - 1).bit_length())
-                out[idx] = self._run(batch + [batch[0]] * (height - len(batch)), width)[:len(batch)]
+                height = min(most, max(1, self.token_budget // width), 1 << (len(batch) - 1).bit_length())
+                jobs.append((idx, batch + [batch[0]] * (height - len(batch)), width))
+            self._run_all(jobs, out)
             return out
         for idx in length_buckets(lengths, max(1, batch_size)):
             out[idx] = self._run([ids[i] for i in idx])
         return out
 
+    def _run_all(self, jobs: Sequence[tuple[list[int], list[list[int]], int]], out: np.ndarray) -> None:
+        """Each job's vectors into its rows of ``out``: (rows, padded batch, width), one call after
+        another (a runtime that overlaps calls overrides this)."""
+        for idx, batch, width in jobs:
+            out[idx] = self._run(batch, width)[:len(idx)]
+
     def _run(self, batch: list[list[int]], width: int = 0) -> np.ndarray:
+        feed, mask = self._feed(batch, width)
+        return self._pooled(self._forward(feed), mask)
+
+    def _feed(self, batch: list[list[int]], width: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The model's inputs for ``batch`` padded to ``width`` (at least its longest), and the mask."""
         width = max(width, *(len(x) for x in batch))
         input_ids = np.full((len(batch), width), self.config.get("pad_id", 0), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, x in enumerate(batch):
             input_ids[row, :len(x)] = x
             mask[row, :len(x)] = 1
-        feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(mask)}
-        hidden = self._forward(feed)
+        return {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(mask)}, mask
+
+    def _pooled(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if self.config["pooling"] == "cls":
             pooled = hidden[:, 0]
         else:  # mean over real tokens only, as ST's Pooling does (clamp 1e-9 guards empty rows)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from rag.embed.batching import TOKEN_BUDGET
 from rag.embed.onnx import MODEL_FILE, TokenEncoder, available_cpus
 
 IR_DIR = "openvino"  # in the export folder: the graph in OpenVINO's format, weights in fp16
@@ -45,6 +48,12 @@ def add_openvino(onnx_dir: Path) -> Path:
 
 
 class OpenVinoEncoder(TokenEncoder):
+    """Two streams of one thread each on two cores, each call on a stream of its own: ~5% more
+    tokens a second than one stream of two threads (whose threads meet after every layer), and
+    the next call's arrays are made and the last one's pooled while the model runs (a 400-article
+    build 35.0 -> 33.0 s, vectors bit-identical). Each stream takes half the token budget, so the
+    tokens in flight, and the memory, stay those of one stream."""
+
     fixed_widths = True
 
     def __init__(self, onnx_dir: Path, threads: int | None = None) -> None:
@@ -52,21 +61,41 @@ class OpenVinoEncoder(TokenEncoder):
 
         self._open(onnx_dir)
         self.threads = threads or available_cpus()
+        self.streams = min(2, self.threads)
+        self.token_budget = TOKEN_BUDGET // self.streams
         core = ov.Core()
         bf16 = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
         self.precision = "bf16" if bf16 else "f32"
         self._compiled = core.compile_model(str(add_openvino(self.onnx_dir)), "CPU", {
             "INFERENCE_PRECISION_HINT": self.precision,
             "INFERENCE_NUM_THREADS": self.threads,
-            "PERFORMANCE_HINT": "LATENCY",  # one stream: the calls come one after another
+            "PERFORMANCE_HINT": "THROUGHPUT" if self.streams > 1 else "LATENCY",
+            "NUM_STREAMS": self.streams,
             "ENABLE_CPU_PINNING": False,  # a shared machine: let the OS move the threads
         })
-        self._request = self._compiled.create_infer_request()
+        self._queue = ov.AsyncInferQueue(self._compiled, self.streams)
         self._inputs = [p.get_any_name() for p in self._compiled.inputs]
         self._output = self._compiled.outputs[0]
 
+    def _run_all(self, jobs: Sequence[tuple[list[int], list[list[int]], int]], out: np.ndarray) -> None:
+        failed: list[BaseException] = []
+
+        def done(request: Any, job: tuple[list[int], np.ndarray, dict[str, np.ndarray]]) -> None:
+            idx, mask, _ = job  # the inputs ride along: the runtime reads them in place until done
+            try:
+                out[idx] = self._pooled(request.get_output_tensor(0).data, mask)[:len(idx)]
+            except BaseException as exc:  # raised in the runtime's thread: re-raised below
+                failed.append(exc)
+
+        self._queue.set_callback(done)
+        for idx, batch, width in jobs:  # start_async waits for a free stream
+            feed, mask = self._feed(batch, width)
+            self._queue.start_async({n: feed[n] for n in self._inputs}, (idx, mask, feed), share_inputs=True)
+        self._queue.wait_all()
+        if failed:
+            raise failed[0]
+
     def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
-        # Shared both ways, no copies: the runtime reads the arrays in place (a batch's arrays are
-        # never changed after they are made), and the caller pools the output before the next call.
-        result = self._request.infer({n: feed[n] for n in self._inputs}, share_inputs=True, share_outputs=True)
-        return np.asarray(result[self._output])
+        request = self._queue[0]
+        request.infer({n: feed[n] for n in self._inputs})
+        return np.array(request.get_output_tensor(0).data)

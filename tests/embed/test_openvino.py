@@ -33,8 +33,10 @@ def test_bf16_vectors_are_the_fp32_vectors(export: Path) -> None:
 
 
 def test_a_vector_does_not_depend_on_batch_order_or_threads(export: Path) -> None:
+    """Also not on streams: two threads run two calls at once, one thread one call at a time."""
     texts = varied_texts()
     two = build_encoder(export, "bf16", threads=2)
+    assert getattr(two, "streams", 0) == 2
     full = two.encode(texts)
     pick = random.Random(7).sample(range(len(texts)), len(texts) // 3)
     np.testing.assert_array_equal(two.encode([texts[i] for i in pick]), full[pick])
