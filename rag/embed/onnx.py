@@ -50,7 +50,8 @@ def read_config(onnx_dir: Path) -> dict[str, Any]:
 
 class TokenEncoder:
     """SentenceTransformer.encode around any runtime's forward pass: tokenize with ``tokenizers``,
-    batch by length, pool and normalise in numpy. Subclasses open a session and run ``_forward``."""
+    batch by length, pool and normalise in numpy. Subclasses open a session and run ``_forward``
+    (or, to overlap calls, override ``_run_all``: OpenVINO's streams)."""
 
     per_text = False  # one text per call (int8: activation scales per call)
     fixed_widths = False  # pad each text to its ``padded_width`` (bf16: results depend on the width)

@@ -79,7 +79,6 @@ class OpenVinoEncoder(TokenEncoder):
         })
         self._queue = ov.AsyncInferQueue(self._compiled, self.streams)
         self._inputs = [p.get_any_name() for p in self._compiled.inputs]
-        self._output = self._compiled.outputs[0]
 
     def _run_all(self, jobs: Sequence[tuple[list[int], list[list[int]], int]], out: np.ndarray) -> None:
         failed: list[BaseException] = []
@@ -98,8 +97,3 @@ class OpenVinoEncoder(TokenEncoder):
         self._queue.wait_all()
         if failed:
             raise failed[0]
-
-    def _forward(self, feed: dict[str, np.ndarray]) -> np.ndarray:
-        request = self._queue[0]
-        request.infer({n: feed[n] for n in self._inputs})
-        return np.array(request.get_output_tensor(0).data)
