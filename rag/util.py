@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import numpy as np
+
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -13,6 +15,12 @@ def sha256_bytes(data: bytes) -> str:
 
 def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+def mapped_npy(path: Path) -> np.ndarray:
+    """A saved array memory-mapped, as a plain ndarray: the file stays mapped, but slicing skips
+    ``np.memmap``'s per-slice bookkeeping (~2 us a slice; a query slices ~200 times)."""
+    return np.asarray(np.load(path, mmap_mode="r"))
 
 
 def fsync_dir(path: Path) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from rag.search.scoring import K1, B, tf_part
 from rag.search.scoring import idf as lucene_idf
 from rag.search.topk import positive_top
+from rag.util import mapped_npy
 
 FOLDER = "bm25"
 # bm25s.stopwords.STOPWORDS_EN (Lucene's English list), kept here: importing it imports bm25s.
@@ -75,8 +76,7 @@ class BM25Index:
         folder = gen / FOLDER
         params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
         vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-        data, indices, indptr = (np.asarray(np.load(folder / f"{n}.csc.index.npy", mmap_mode="r"))
-                                 for n in ("data", "indices", "indptr"))
+        data, indices, indptr = (mapped_npy(folder / f"{n}.csc.index.npy") for n in ("data", "indices", "indptr"))
         return cls(vocab, data, indices, indptr, int(params["num_docs"]))
 
     def save(self, gen: Path) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from rag.config import AnnKind
 from rag.search.topk import top_rows
 from rag.stores.vectorfile import VectorFile
+from rag.util import mapped_npy
 
 KINDS: tuple[AnnKind, ...] = ("flat", "hnsw", "ivf")
 AUTO_LARGE: AnnKind = "ivf"  # what "auto" picks above the threshold (why: faiss_index.py docstring)
@@ -102,7 +103,7 @@ class NumpyFlat:
                 head = fh.read(16)
             if head[:4] != cls.FLAT_MAGIC:
                 return None
-            vectors = np.asarray(np.load(folder / "vectors.npy", mmap_mode="r"))
+            vectors = mapped_npy(folder / "vectors.npy")
         except (OSError, ValueError):
             return None
         ntotal = int(np.frombuffer(head[8:16], dtype="<i8")[0])  # after the dimension (int32)
